@@ -1,0 +1,69 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["colab"]
+# Colab only: install the workbook and MXNet without replacing Colab's torch or numpy.
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "zoo-patterns[colab] @ git+https://github.com/zoo-patterns/zoo-patterns"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "mxnet==1.9.1"], check=True)
+
+# %% [markdown]
+# # Exercise 00 · Setup and orientation
+#
+# Three small questions about the machine you are on. Fill each `____`, run the cell,
+# then run the check below it. Stuck? `q1.hint()`, then `q1.hint(2)`. Giving up is fine:
+# `q1.solution()`.
+
+# %%
+import zoo_patterns
+from zoo_patterns.exercises import ____
+from zoo_patterns.exercises.ex00 import q1, q2, q3
+
+zoo_patterns.quiet()
+
+# %% [markdown]
+# ## Q1 · Which device will the lessons use?
+# Ask the workbook (don't type the answer in by hand: it differs between a laptop and a GPU box).
+
+# %%
+my_device = ____
+
+# %% tags=["check"]
+q1.check(my_device)
+
+# %% [markdown]
+# ## Q2 · Where does the workbook cache downloads?
+
+# %%
+cache = ____
+
+# %% tags=["check"]
+q2.check(cache)
+
+# %% [markdown]
+# ## Q3 · Framework versions without importing the frameworks
+# Write `framework_versions()`: a dict from each of `torch`, `tensorflow`, `mxnet` and
+# `transformers` to its installed version string. Importing the four would take seconds;
+# find a faster way.
+
+# %%
+def framework_versions():
+    raise NotImplementedError("your code here")
+
+
+# %% tags=["check"]
+q3.check(framework_versions)

@@ -1,0 +1,138 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["colab"]
+# Colab only: install the workbook and MXNet without replacing Colab's torch or numpy.
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "zoo-patterns[colab] @ git+https://github.com/zoo-patterns/zoo-patterns"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "mxnet==1.9.1"], check=True)
+
+# %% [markdown]
+# # 00 · Setup and orientation
+#
+# This workbook teaches how model zoos (TensorFlow Hub, PyTorch Hub, the Hugging Face Hub,
+# the MXNet Gluon model zoo, timm, torchvision) work by building a small, real one.
+# Before the first lesson, this notebook checks that everything it needs is here and shows
+# where things live:
+#
+# 1. the version of every framework, imported for real;
+# 2. the device the lessons will use;
+# 3. whether the workbook may use the network;
+# 4. where downloads are cached and where the workbook's own zoo is built.
+#
+# The same report is one command away in a terminal: `python -m zoo_patterns doctor`.
+
+# %% [markdown]
+# First, silence the frameworks' start-up chatter, so that outputs stay readable.
+# `quiet()` must run before TensorFlow or transformers are imported.
+
+# %%
+import os
+from pathlib import Path
+
+import zoo_patterns as zp
+from zoo_patterns import doctor
+
+zp.quiet()
+
+# %% [markdown]
+# ## 1. What is installed, imported for real
+#
+# Each row below comes from importing the package, not only from reading its version:
+# a package can be installed and still be broken (MXNet is, on numpy 1.24 and later, until
+# `zoo_patterns.compat` repairs it). Look for `BAD` in the first column.
+
+# %%
+rows = doctor.checks()
+print(doctor.report(rows))
+broken = [r.name for r in rows if not r.ok and r.needed_for == "lessons"]
+assert not broken, f"These pieces are missing or broken: {broken}. Run `make lab` in the repository."
+
+# %% [markdown]
+# ## 2. The device
+#
+# Every lesson asks `zp.device()` which device to use: `cuda` when torch sees a GPU, else
+# `cpu`. The environment variable `ZOO_PATTERNS_DEVICE` overrides the choice, and a value
+# the workbook does not know is refused with a message that says what to do.
+
+# %%
+print("device chosen here:", zp.device())
+
+os.environ["ZOO_PATTERNS_DEVICE"] = "cpu"
+assert zp.device() == "cpu"
+
+os.environ["ZOO_PATTERNS_DEVICE"] = "tpu"
+try:
+    zp.device()
+    raise AssertionError("an unknown device must be refused")
+except ValueError as err:
+    print("refused:", err)
+del os.environ["ZOO_PATTERNS_DEVICE"]
+
+# %% [markdown]
+# ## 3. Offline status, cache and zoo
+#
+# The workbook never needs the internet: it uses models shipped inside PyPI packages and
+# models it pretrains itself. `ZOO_PATTERNS_OFFLINE=1` forbids the network outright.
+# Downloads are cached under your user's cache directory, never in a temp dir that a
+# reboot wipes; `ZOO_PATTERNS_CACHE` moves it.
+
+# %%
+print("offline mode:", zp.is_offline())
+print("cache:       ", zp.cache_dir())
+print("zoo:         ", zp.zoo_dir())
+assert not str(zp.cache_dir()).startswith("/tmp"), "the cache must not live in a temp dir"
+
+# %% [markdown]
+# The zoo is built on first use (about a minute on a laptop CPU: it pretrains three small
+# CNNs). After that it loads in a moment. Here is what it holds.
+
+# %%
+models = zp.list_models()
+for name in models:
+    c = zp.card(name)
+    print(f"{name:<18} {c.framework:<12} {c.task:<26} {c.num_params:>11,} params")
+frameworks = {zp.card(n).framework for n in models}
+assert {"torch", "keras", "gluon", "transformers", "onnx"} <= frameworks
+
+# %% [markdown]
+# ## 4. One compatibility repair, in one place
+#
+# MXNet 1.9.1 is the last release (Apache retired MXNet in 2023). It reads names that
+# numpy has since removed (`np.bool`, `np.int`, ...), and importing it pins torch to one
+# thread. `zoo_patterns.compat.import_mxnet()` puts the names back, imports MXNet, and gives
+# torch its threads back. Every lesson imports MXNet through it.
+
+# %%
+import torch
+
+from zoo_patterns.compat import import_mxnet
+
+threads_before = torch.get_num_threads()
+mx = import_mxnet()
+print(f"mxnet {mx.__version__}; torch threads before {threads_before}, after {torch.get_num_threads()}")
+assert torch.get_num_threads() == threads_before
+
+# %% [markdown]
+# ## Running the workbook elsewhere
+#
+# - **Binder**: the badge in the README builds the environment from `environment.yml`.
+# - **Colab**: each lesson's badge opens it in Colab; its first cell installs the workbook
+#   and MXNet without touching Colab's own torch and numpy (it does nothing elsewhere).
+# - **A GPU**: nothing to change. `zp.device()` picks `cuda` and the torch lessons use it.
+#
+# Next: [01 · What a model zoo is](01_what_is_a_model_zoo.ipynb).

