@@ -32,19 +32,42 @@ _BUILTIN_ALIASES = {
 
 
 def _numpy2_names(np: ModuleType) -> dict[str, object]:
-    """Names numpy 2.0 removed that mxnet 1.9.1 still reads."""
+    """Names numpy 2.0 removed that mxnet 1.9.1 still reads (found by importing and running it on 2.2)."""
     return {
         "PZERO": 0.0,
         "NZERO": -0.0,
         "PINF": float("inf"),
         "NINF": float("-inf"),
         "NAN": float("nan"),
+        "NaN": float("nan"),
+        "Inf": float("inf"),
+        "Infinity": float("inf"),
+        "infty": float("inf"),
         "alltrue": np.all,
         "sometrue": np.any,
         "in1d": np.isin,
         "trapz": getattr(np, "trapezoid", None),
         "msort": lambda a, axis=0: np.sort(a, axis=axis),
+        "round_": np.round,
+        "product": np.prod,
+        "cumproduct": np.cumprod,
+        "row_stack": np.vstack,
+        "float_": np.float64,
+        "complex_": np.complex128,
+        "string_": np.bytes_,
+        "unicode_": np.str_,
+        # mxnet.numpy.fallback re-exports numpy's financial functions, removed in numpy 1.20
+        # (numpy 1.2x still had stubs that raise when called; numpy 2 has nothing).
+        **{name: _removed_financial(name) for name in ("fv", "ipmt", "irr", "mirr", "nper", "npv", "pmt", "ppmt", "pv", "rate")},
     }
+
+
+def _removed_financial(name: str):
+    def stub(*args, **kwargs):
+        raise AttributeError(f"numpy.{name} was removed in numpy 1.20; use the numpy_financial package instead.")
+
+    stub.__name__ = name
+    return stub
 
 
 def patch_numpy_for_mxnet(np: ModuleType | None = None) -> list[str]:

@@ -187,6 +187,20 @@ def _prod(shape: Iterable[int]) -> int:
     return out
 
 
+def _onnx_num_params(graph) -> int:
+    """Weights in an ONNX graph: initializers and Constant nodes, subgraphs (If/Loop bodies) included."""
+    total = sum(_prod(t.dims) for t in graph.initializer)
+    for node in graph.node:
+        for attr in node.attribute:
+            if node.op_type == "Constant" and attr.HasField("t"):
+                total += _prod(attr.t.dims)
+            if attr.HasField("g"):
+                total += _onnx_num_params(attr.g)
+            for sub in attr.graphs:
+                total += _onnx_num_params(sub)
+    return total
+
+
 def _build_silero(stage: Path) -> list[Built]:
     import onnx
     import silero_vad
@@ -204,7 +218,7 @@ def _build_silero(stage: Path) -> list[Built]:
         if fmt == "torchscript":
             n = sum(p.numel() for p in torch.jit.load(str(target), map_location="cpu").parameters())
         else:
-            n = sum(_prod(t.dims) for t in onnx.load(str(target)).graph.initializer)
+            n = _onnx_num_params(onnx.load(str(target)).graph)
         built.append(Built(name, catalog.silero_fields(framework, fmt), [target], int(n)))
     return built
 

@@ -1,0 +1,44 @@
+"""Shared test fixtures' building blocks: a complete card to start from."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from zoo_patterns.cards import ModelCard, Provenance, TensorSpec
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_card(name: str = "tiny-mlp", **changes) -> ModelCard:
+    fields = dict(
+        name=name,
+        version="1.0.0",
+        task="image-classification",
+        domain="handwritten-digits",
+        framework="torch",
+        format="safetensors",
+        inputs=(TensorSpec("image", ("batch", "features"), (None, 64), "float32", "", (0.0, 1.0), "divide by 16"),),
+        outputs=(TensorSpec("logits", ("batch", "class"), (None, 10), "float32"),),
+        license="MIT",
+        provenance=Provenance("a test", "no training"),
+        intended_use="tests",
+        limitations=("none known",),
+        biases=("none measured",),
+        tags=("vision",),
+    )
+    fields.update(changes)
+    return ModelCard(**fields)
+
+
+def run_python(code: str, *args: str, env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=timeout, cwd=ROOT
+    )
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "zoo_patterns", *args], capture_output=True, text=True, env=env, timeout=timeout, cwd=ROOT
+    )
