@@ -33,6 +33,7 @@ __all__ = [
     "is_offline",
     "list_models",
     "load",
+    "model_dir",
     "quiet",
     "registry",
     "zoo_dir",
@@ -54,6 +55,14 @@ def list_models(pattern: str = "*", **filters) -> list[str]:
 def card(name: str) -> ModelCard:
     """The model card of a zoo entry."""
     return registry().get(name).card
+
+
+def model_dir(name: str):
+    """The published folder of a zoo entry (its card, README.md, and its weights)."""
+    from .zoo import ensure_built
+
+    registry().get(name)  # unknown names fail here, with suggestions
+    return ensure_built() / name
 
 
 def load(name: str, **kwargs):

@@ -76,3 +76,49 @@ def digits_task(
     remap = np.full(10, -1, dtype=np.int64)
     remap[list(classes)] = np.arange(len(classes))
     return Split(x[tr], remap[y[tr]], x[te], remap[y[te]], tuple(classes))
+
+
+@dataclass(frozen=True)
+class TextSplit:
+    """Short texts with integer labels; ``labels`` names them."""
+
+    train_texts: tuple[str, ...]
+    y_train: np.ndarray
+    test_texts: tuple[str, ...]
+    y_test: np.ndarray
+    labels: tuple[str, ...]
+
+
+def helpdesk_task(*, labels_per_class: int | None = None, seed: int = 0) -> TextSplit:
+    """Customer help-desk messages in five classes: billing, login, delivery, bug, cancel.
+
+    Written by hand for this workbook (``data/helpdesk.tsv``, Apache-2.0). The
+    test messages were written *after* the training ones, on purpose without
+    their keywords ("two identical amounts were taken" for a double charge,
+    "the program quits" for a crash): a bag-of-words model trained from scratch
+    cannot match words it never saw, while a pretrained sentence encoder can
+    recognise the same meaning in new wording. That gap is what lesson 01 measures.
+    """
+    from importlib.resources import files
+
+    rows = [
+        line.split("\t")
+        for line in files("zoo_patterns.data").joinpath("helpdesk.tsv").read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    ]
+    labels = tuple(dict.fromkeys(label for _, label, _ in rows))
+    index = {label: i for i, label in enumerate(labels)}
+    train = [(t, index[lab]) for split, lab, t in rows if split == "train"]
+    test = [(t, index[lab]) for split, lab, t in rows if split == "test"]
+    if labels_per_class is not None:
+        rng = np.random.default_rng(seed)
+        keep = []
+        for c in range(len(labels)):
+            members = [row for row in train if row[1] == c]
+            if not 1 <= labels_per_class <= len(members):
+                raise ValueError(f"labels_per_class must be between 1 and {len(members)}, got {labels_per_class}.")
+            keep += [members[i] for i in sorted(rng.permutation(len(members))[:labels_per_class])]
+        train = keep
+    return TextSplit(
+        tuple(t for t, _ in train), np.array([y for _, y in train]), tuple(t for t, _ in test), np.array([y for _, y in test]), labels
+    )

@@ -1,0 +1,69 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["colab"]
+# Colab only: install the workbook and MXNet without replacing Colab's torch or numpy.
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "zoo-patterns[colab] @ git+https://github.com/zoo-patterns/zoo-patterns"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "mxnet==1.9.1"], check=True)
+
+# %% [markdown]
+# # Exercise 02 · The registry pattern
+#
+# Make a registry, query the zoo's, and scope your experiments in a child registry.
+
+# %%
+import torch
+
+import zoo_patterns as zp
+from zoo_patterns import Registry
+from zoo_patterns.exercises import ____
+from zoo_patterns.exercises.ex02 import q1, q2, q3
+
+zp.quiet()
+
+# %% [markdown]
+# ## Q1 · Your own registry
+# Create `my_registry` and register a builder under `"tiny-linear"` that returns
+# `torch.nn.Linear(64, 10)`.
+
+# %%
+my_registry = ____
+
+# %% tags=["check"]
+q1.check(my_registry)
+
+# %% [markdown]
+# ## Q2 · A query
+# List the names of every ONNX model in the zoo, with a filter rather than a loop.
+
+# %%
+onnx_models = ____
+
+# %% tags=["check"]
+q2.check(onnx_models)
+
+# %% [markdown]
+# ## Q3 · A scoped registry
+# Make `lesson`, a child of the zoo's registry (`zp.registry()`), and register `"my-model"`
+# in it (any builder will do) without touching the zoo itself.
+
+# %%
+lesson = ____
+
+# %% tags=["check"]
+q3.check(lesson)

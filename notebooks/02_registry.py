@@ -1,0 +1,211 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["colab"]
+# Colab only: install the workbook and MXNet without replacing Colab's torch or numpy.
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "zoo-patterns[colab] @ git+https://github.com/zoo-patterns/zoo-patterns"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "mxnet==1.9.1"], check=True)
+
+# %% [markdown]
+# # 02 · The registry pattern
+#
+# A zoo is a catalogue covering many tasks, domains and frameworks. Behind every catalogue
+# sits a **registry**: a mapping from a *name* to *how to build the model* plus *its card*.
+# `timm.create_model("resnet50")`, `torchvision.models.get_model("resnet50")` and
+# `AutoModel.from_pretrained("bert-base-uncased")` all start with a registry lookup.
+#
+# We build one from scratch, watch where the naive version goes wrong, then use the
+# workbook's `Registry` and compare its design with timm, torchvision and transformers.
+
+# %%
+import sys
+
+import zoo_patterns as zp
+
+zp.quiet()
+
+# %% [markdown]
+# ## 1. A registry in ten lines
+#
+# The core idea fits in a dict and a decorator.
+
+# %%
+NAIVE = {}
+
+
+def naive_register(name):
+    def add(builder):
+        NAIVE[name] = builder
+        return builder
+
+    return add
+
+
+@naive_register("tiny-mlp")
+def tiny_mlp():
+    import torch
+
+    return torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10))
+
+
+model = NAIVE["tiny-mlp"]()
+print(type(model).__name__, sum(p.numel() for p in model.parameters()), "parameters")
+
+# %% [markdown]
+# Three things go wrong with it as soon as a catalogue grows:
+#
+# 1. registering a name twice **silently replaces** the first model (timm behaves like this);
+# 2. a typo gives a bare `KeyError` with no help;
+# 3. there is nothing to search on: no task, no framework, no card.
+
+# %%
+@naive_register("tiny-mlp")
+def someone_elses_model():
+    return "a different model"
+
+
+print("after a second registration, 'tiny-mlp' builds:", NAIVE["tiny-mlp"]())
+assert NAIVE["tiny-mlp"]() == "a different model"  # the first model is gone, and nobody was told
+
+try:
+    NAIVE["tiny-mpl"]
+except KeyError as err:
+    print("typo ->", repr(err))
+
+# %% [markdown]
+# ## 2. The workbook's `Registry`
+#
+# `zoo_patterns.Registry` fixes all three. It is an *instance* (not a module global), so each
+# lesson or test can make a fresh one. A duplicate is an error unless you say `replace=True`,
+# an unknown name comes with suggestions, and every entry can carry a model card to filter on.
+# Registering never imports a framework: the builder runs only on `build`.
+
+# %%
+from zoo_patterns import Registry
+from zoo_patterns.errors import DuplicateModelError, ModelNotFoundError
+
+zoo = zp.registry()  # the workbook zoo's registry, one entry per published model
+lesson = Registry("lesson-02")
+for name in zoo.list():
+    entry = zoo.get(name)
+    lesson.register(name, entry.builder, card=entry.card)
+
+heavy = [m for m in ("tensorflow", "mxnet", "transformers") if m in sys.modules]
+print(f"{len(lesson)} models registered; frameworks imported so far: {heavy or 'none'}")
+assert not heavy
+
+# %%
+try:
+    lesson.register("minilm-l6", lambda: None)
+except DuplicateModelError as err:
+    print("duplicate ->", err)
+
+try:
+    lesson.get("digits-cnn-tf")
+except ModelNotFoundError as err:
+    print("unknown ->", err)
+    assert "digits-cnn-torch" in err.suggestions or "digits-cnn-keras" in err.suggestions
+
+# %% [markdown]
+# ## 3. Searching the catalogue
+#
+# `list` takes shell-style wildcards, like `timm.list_models("resnet*")`, and filters on the
+# card: task, domain, framework, tags, pretrained.
+
+# %%
+print("digits-*              ", lesson.list("digits-*"))
+print("task=sentence-embedding", lesson.list(task="sentence-embedding"))
+print("framework=onnx        ", lesson.list(framework="onnx"))
+print("tags=audio            ", lesson.list(tags="audio"))
+print("image + keras         ", lesson.list(task="image-classification", framework="keras"))
+assert lesson.list(task="image-classification", framework="keras") == ["digits-cnn-keras"]
+assert set(lesson.list(framework="onnx")) == {"digits-cnn-onnx", "silero-vad-onnx"}
+
+# %% [markdown]
+# The table a catalogue page shows is a query over cards:
+
+# %%
+frameworks = sorted({c.framework for c in lesson.cards()})
+tasks = sorted({c.task for c in lesson.cards()})
+print(f"{'task':<26}" + "".join(f"{f:>13}" for f in frameworks))
+for task in tasks:
+    print(f"{task:<26}" + "".join(f"{len(lesson.list(task=task, framework=f)):>13}" for f in frameworks))
+assert len(frameworks) >= 5
+
+# %% [markdown]
+# ## 4. Scoped registries
+#
+# A learner's experiments should not leak into the shared zoo. A **child** registry sees its
+# parent's entries, adds its own, and may shadow a parent entry (with `replace=True`) without
+# changing the parent: the same idea as mmengine's `Registry(name, parent=...)`.
+
+# %%
+from zoo_patterns.cards import ModelCard
+
+scratch = Registry("my-experiments", parent=zoo)
+my_card = zp.card("digits-cnn-torch").replace(name="digits-cnn-torch-mine", version="0.1.0", tags=("mine",))
+scratch.register("digits-cnn-torch-mine", tiny_mlp, card=my_card)
+
+print("child sees", len(scratch), "models; parent still has", len(zoo))
+assert "minilm-l6" in scratch and "digits-cnn-torch-mine" in scratch
+assert "digits-cnn-torch-mine" not in zoo
+assert scratch.list(tags="mine") == ["digits-cnn-torch-mine"]
+
+# %% [markdown]
+# Building goes through the registry, and the card travels with the model:
+
+# %%
+net = scratch.build("digits-cnn-torch")
+entry = scratch.get("digits-cnn-torch")
+print(type(net).__name__, "| card says:", entry.card.inputs[0].describe())
+assert entry.card.inputs[0].layout == "NCHW"
+
+# %% [markdown]
+# ## 5. How the big libraries do it
+#
+# | | timm | torchvision | transformers | this workbook |
+# |---|---|---|---|---|
+# | name → builder | `@register_model` on a function; `arch.tag` names pick weights | `@register_model`; weights are an enum per model | `MODEL_MAPPING`: config class → model class | `Registry.register` |
+# | duplicate name | silently overwritten | raises | mapping keys are fixed in code | raises, unless `replace=True` |
+# | unknown name | `RuntimeError('Unknown model')` | `ValueError`, no suggestions | error naming the repo id | `ModelNotFoundError` with close matches |
+# | search | `list_models("res*", pretrained=True)` | `list_models(module)` | the Hub's search API | `list(pattern, task=, framework=, tags=, pretrained=)` |
+# | metadata | `PretrainedCfg` dataclass | `Weights(url, transforms, meta)` | `config.json` + model card | frozen `ModelCard` |
+# | lazy imports | no | no | yes: `_LazyModule` | yes: builders import on `build` |
+#
+# transformers is installed, so its design can be checked here: the **config picks the
+# class**. `AutoConfig` reads `config.json`, and a lazy mapping from `model_type` finds the
+# class to build, importing its module only then.
+
+# %%
+from transformers import AutoConfig, AutoModel
+from transformers.models.auto.modeling_auto import MODEL_MAPPING_NAMES
+
+config = AutoConfig.from_pretrained(zp.model_dir("minilm-l6"))
+print("model_type:", config.model_type, "-> class:", MODEL_MAPPING_NAMES[config.model_type])
+print("transformers knows", len(MODEL_MAPPING_NAMES), "model types")
+built = AutoModel.from_config(config)
+assert type(built).__name__ == MODEL_MAPPING_NAMES[config.model_type] == "BertModel"
+
+# %% [markdown]
+# ## What to remember
+#
+# - A registry maps a name to a builder *and* a card; listing and filtering are queries on cards.
+# - Make collisions loud, make typos helpful, keep registration free of heavy imports.
+# - Use instances with parents, so experiments stay out of the shared catalogue.
+#
+# Next: lesson 03, the adapter pattern (coming with the adapters).

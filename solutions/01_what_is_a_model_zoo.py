@@ -1,0 +1,95 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["colab"]
+# Colab only: install the workbook and MXNet without replacing Colab's torch or numpy.
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "zoo-patterns[colab] @ git+https://github.com/zoo-patterns/zoo-patterns"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "mxnet==1.9.1"], check=True)
+
+# %% [markdown]
+# # Exercise 01 · What a model zoo is
+#
+# Read model cards and query the zoo. Fill each `____`, run the cell, then its check.
+# `q1.hint()` helps; `q1.solution()` shows an answer.
+
+# %%
+import numpy as np
+
+import zoo_patterns as zp
+from zoo_patterns.exercises import ____
+from zoo_patterns.exercises.ex01 import q1, q2, q3
+
+zp.quiet()
+
+# %% [markdown]
+# ## Q1 · How long is a MiniLM sentence embedding?
+# Answer from the model's card, not by running the model.
+
+# %%
+# BEGIN SOLUTION
+#> embedding_size = ____
+embedding_size = zp.card("minilm-l6").outputs[0].shape[-1]
+# END SOLUTION
+
+# %% tags=["check"]
+q1.check(embedding_size)
+
+# %% [markdown]
+# ## Q2 · Availability per framework
+# Which frameworks does the zoo publish a *voice-activity-detection* model in? Give a set.
+
+# %%
+# BEGIN SOLUTION
+#> vad_frameworks = ____
+vad_frameworks = {zp.card(n).framework for n in zp.list_models(task="voice-activity-detection")}
+# END SOLUTION
+
+# %% tags=["check"]
+q2.check(vad_frameworks)
+
+# %% [markdown]
+# ## Q3 · The metric on a card
+# Cards report accuracy on held-out data. Write `top1_accuracy(logits, labels)`: the fraction
+# of rows whose highest score is at the label's index.
+
+# %%
+def top1_accuracy(logits, labels):
+    # BEGIN SOLUTION
+    #> raise NotImplementedError("your code here")
+    return float((np.argmax(logits, axis=1) == labels).mean())
+    # END SOLUTION
+
+
+# %% tags=["check"]
+q3.check(top1_accuracy)
+
+# %% [markdown]
+# Try it on the zoo's digits CNN: does your function reproduce the accuracy on its card?
+
+# %%
+import torch
+
+from zoo_patterns.datasets import digits_task
+
+split = digits_task((0, 1, 2, 3, 4))
+with torch.no_grad():
+    logits = zp.load("digits-cnn-torch")(torch.from_numpy(split.x_test)).numpy()
+try:
+    print(f"yours: {top1_accuracy(logits, split.y_test):.4f}, card: {zp.card('digits-cnn-torch').metric('accuracy'):.4f}")
+except NotImplementedError:
+    print("Fill in top1_accuracy above first.")
