@@ -1,8 +1,8 @@
 """The three install routes (make, Binder, Colab) ask for the same versions."""
 
 import re
-import tomllib
 
+import tomllib
 import yaml
 from helpers import ROOT
 
@@ -46,4 +46,6 @@ def test_colab_cell_keeps_colab_torch_and_numpy():
             assert '"google.colab" in sys.modules' in text, f"{source.name} has no Colab install cell"
             cell = "\n".join(x for x in text.split("# %% [markdown]")[0].splitlines() if not x.lstrip().startswith("#"))
             assert "--no-deps" in cell and "mxnet==1.9.1" in cell
-            assert "torch" not in cell.replace("zoo-patterns", "") and "numpy" not in cell, f"{source.name} reinstalls torch/numpy"
+            assert "torch" not in cell.replace("zoo-patterns", "") and "numpy" not in cell, (
+                f"{source.name} reinstalls torch/numpy"
+            )

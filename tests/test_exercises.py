@@ -6,7 +6,7 @@ import json
 import pytest
 from helpers import ROOT
 
-from zoo_patterns.exercises import ____, CheckFailed, Incorrect, NotAttempted, Question, expect
+from zoo_patterns.exercises import CheckFailed, Incorrect, NotAttempted, Question, ____, expect
 
 spec = importlib.util.spec_from_file_location("make_exercises", ROOT / "scripts" / "make_exercises.py")
 make_exercises = importlib.util.module_from_spec(spec)

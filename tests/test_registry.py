@@ -9,7 +9,9 @@ from zoo_patterns.errors import DuplicateModelError, ModelNotFoundError
 def reg():
     r = Registry("test")
     r.register("digits-cnn-torch", lambda: "torch", card=make_card("digits-cnn-torch", framework="torch"))
-    r.register("digits-cnn-keras", lambda: "keras", card=make_card("digits-cnn-keras", framework="keras", tags=("vision", "nhwc")))
+    r.register(
+        "digits-cnn-keras", lambda: "keras", card=make_card("digits-cnn-keras", framework="keras", tags=("vision", "nhwc"))
+    )
     r.register(
         "minilm-l6",
         lambda: "hf",

@@ -1,9 +1,9 @@
 """``python -m zoo_patterns``: the workbook zoo from a shell.
 
-    doctor                         what is installed, broken or missing (exit 1 if anything is)
-    build [--out DIR] [--if-missing]   pretrain and publish the zoo
-    list [PATTERN] [--task T] [--framework F] [--json]
-    show NAME                      print a model card
+doctor                         what is installed, broken or missing (exit 1 if anything is)
+build [--out DIR] [--if-missing]   pretrain and publish the zoo
+list [PATTERN] [--task T] [--framework F] [--json]
+show NAME                      print a model card
 """
 
 from __future__ import annotations

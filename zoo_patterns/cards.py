@@ -16,7 +16,7 @@ through ``huggingface_hub``'s card classes. Lesson 01 reads them.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,7 @@ class TensorSpec:
             )
 
     def describe(self) -> str:
-        axes = ", ".join(f"{d}={'*' if s is None else s}" for d, s in zip(self.dims, self.shape))
+        axes = ", ".join(f"{d}={'*' if s is None else s}" for d, s in zip(self.dims, self.shape, strict=True))
         rng = f" in [{self.value_range[0]:g}, {self.value_range[1]:g}]" if self.value_range else ""
         layout = f" {self.layout}" if self.layout else ""
         return f"{self.name}: {self.dtype}[{axes}]{layout}{rng}"
@@ -178,8 +178,7 @@ class ModelCard:
         if missing:
             who = data.get("name", "?")
             raise InvalidCardError(
-                f"Model card {who!r} is missing required field(s): {', '.join(missing)}. "
-                f"Every card needs: {', '.join(REQUIRED)}."
+                f"Model card {who!r} is missing required field(s): {', '.join(missing)}. Every card needs: {', '.join(REQUIRED)}."
             )
         try:
             data["inputs"] = tuple(TensorSpec.from_dict(s) for s in data["inputs"])

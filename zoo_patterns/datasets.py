@@ -120,5 +120,9 @@ def helpdesk_task(*, labels_per_class: int | None = None, seed: int = 0) -> Text
             keep += [members[i] for i in sorted(rng.permutation(len(members))[:labels_per_class])]
         train = keep
     return TextSplit(
-        tuple(t for t, _ in train), np.array([y for _, y in train]), tuple(t for t, _ in test), np.array([y for _, y in test]), labels
+        tuple(t for t, _ in train),
+        np.array([y for _, y in train]),
+        tuple(t for t, _ in test),
+        np.array([y for _, y in test]),
+        labels,
     )

@@ -120,7 +120,9 @@ def checks() -> list[Check]:
         out.append(Check("device", True, settings.device()))
     except Exception as exc:
         out.append(Check("device", False, str(exc), "unset ZOO_PATTERNS_DEVICE or set it to cpu/cuda"))
-    out.append(Check("offline mode", True, "on" if settings.is_offline() else "off (set ZOO_PATTERNS_OFFLINE=1 to forbid network)"))
+    out.append(
+        Check("offline mode", True, "on" if settings.is_offline() else "off (set ZOO_PATTERNS_OFFLINE=1 to forbid network)")
+    )
     out.append(Check("cache", True, str(settings.cache_dir())))
     out.append(_zoo_check())
     return out

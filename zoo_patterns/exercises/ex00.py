@@ -18,7 +18,10 @@ def _check_device(answer: str) -> None:
 q1 = Question(
     "q1",
     _check_device,
-    hints=["The package chooses the device in one place; lesson 00 called it.", "Look for a function named after what it returns."],
+    hints=[
+        "The package chooses the device in one place; lesson 00 called it.",
+        "Look for a function named after what it returns.",
+    ],
     solution="my_device = zoo_patterns.device()",
 )
 

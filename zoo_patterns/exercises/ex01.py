@@ -14,7 +14,9 @@ def _registry():
 
 
 def _check_embedding_size(answer) -> None:
-    expect(isinstance(answer, (int, np.integer)) and not isinstance(answer, bool), f"expected an int, got {type(answer).__name__}.")
+    expect(
+        isinstance(answer, (int, np.integer)) and not isinstance(answer, bool), f"expected an int, got {type(answer).__name__}."
+    )
     spec = _registry().get("minilm-l6").card.outputs[0]
     expect(answer != spec.shape[0], "that is the batch axis; the embedding size is the other one.")
     expect(answer == spec.shape[-1], f"{answer} is not the size of MiniLM's embedding; read the card's output spec.")
@@ -23,7 +25,10 @@ def _check_embedding_size(answer) -> None:
 q1 = Question(
     "q1",
     _check_embedding_size,
-    hints=["A card's `outputs` is a tuple of TensorSpec.", "zp.card('minilm-l6').outputs[0] names its dims; you want the 'features' one."],
+    hints=[
+        "A card's `outputs` is a tuple of TensorSpec.",
+        "zp.card('minilm-l6').outputs[0] names its dims; you want the 'features' one.",
+    ],
     solution="embedding_size = zp.card('minilm-l6').outputs[0].shape[-1]",
 )
 
@@ -40,7 +45,10 @@ def _check_frameworks(answer) -> None:
 q2 = Question(
     "q2",
     _check_frameworks,
-    hints=["Filter the zoo by task, then look at each card's framework.", "zp.list_models(task='voice-activity-detection') gives the names."],
+    hints=[
+        "Filter the zoo by task, then look at each card's framework.",
+        "zp.list_models(task='voice-activity-detection') gives the names.",
+    ],
     solution="vad_frameworks = {zp.card(n).framework for n in zp.list_models(task='voice-activity-detection')}",
 )
 
@@ -63,6 +71,9 @@ def _check_accuracy(fn) -> None:
 q3 = Question(
     "q3",
     _check_accuracy,
-    hints=["The predicted class of a row is the index of its largest score.", "np.argmax(logits, axis=1) == labels, then a mean."],
+    hints=[
+        "The predicted class of a row is the index of its largest score.",
+        "np.argmax(logits, axis=1) == labels, then a mean.",
+    ],
     solution="def top1_accuracy(logits, labels):\n    return float((np.argmax(logits, axis=1) == labels).mean())",
 )

