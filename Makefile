@@ -11,7 +11,7 @@ PORT   ?= 8888
 PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
              --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
-.PHONY: help lab test unit notebooks lesson zoo notebooks-sync exercises doctor clean
+.PHONY: help lab test unit lesson zoo notebooks-sync doctor clean
 
 help:
 	@echo "make lab          start JupyterLab on the lessons (installs on first run)"
@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml constraints.txt
 	  echo "make: no Python found as '$(PYTHON)'. Install Python 3.10, 3.11 or 3.12 (python.org, your" >&2; \
 	  echo "      package manager, or conda), then run 'make $(MAKECMDGOALS) PYTHON=/path/to/python3'." >&2; exit 1; }
 	@$(PYTHON) -c 'import sys; sys.exit(0 if (3, 10) <= sys.version_info[:2] <= (3, 12) else 1)' 2>/dev/null || { \
-	  echo "make: '$(PYTHON)' is not a usable Python 3.10-3.12 (it is: $$($(PYTHON) --version 2>&1))." >&2; \
+	  echo "make: '$(PYTHON)' is not a usable Python 3.10-3.12 (it says: $$($(PYTHON) --version 2>&1 | head -n 1))." >&2; \
 	  echo "      TensorFlow, torch and mxnet wheels need 3.10-3.12: run 'make $(MAKECMDGOALS) PYTHON=python3.11'." >&2; exit 1; }
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV) || { \
 	  echo "make: could not create $(VENV). On Debian/Ubuntu: apt-get install python3-venv" >&2; exit 1; }
@@ -55,8 +55,9 @@ test: zoo
 unit: $(STAMP)
 	$(PY) -m pytest tests
 
-lesson: zoo
+lesson:
 	@[ -n "$(N)" ] || { echo "usage: make lesson N=01" >&2; exit 2; }
+	@$(MAKE) --no-print-directory zoo
 	$(PY) -m pytest $(PYTEST_NB) $(wildcard notebooks/$(N)_*.ipynb solutions/$(N)_*.ipynb exercises/$(N)_*.ipynb)
 
 notebooks-sync: $(STAMP)

@@ -22,12 +22,12 @@ from __future__ import annotations
 import argparse
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 BEGIN = re.compile(r"^(\s*)# BEGIN SOLUTION\s*$")
 END = re.compile(r"^\s*# END SOLUTION\s*$")
 EXERCISE_LINE = re.compile(r"^(\s*)#> ?(.*)$")
@@ -71,11 +71,10 @@ def exercise_from_solution(text: str, source: str = "<solution>") -> str:
 
 
 def to_ipynb(py_files: list[Path]) -> None:
+    from check_notebooks import regenerate  # the one place that runs jupytext
+
     if py_files:
-        subprocess.run(
-            [sys.executable, "-m", "jupytext", "--quiet", "--to", "ipynb", "--update", *map(str, py_files)],
-            check=True,
-        )
+        regenerate(py_files)
 
 
 def generate(out_dir: Path) -> list[Path]:

@@ -14,6 +14,7 @@ place, so a crash never leaves a half-built zoo behind.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata as md
 import json
@@ -89,7 +90,7 @@ class Built:
 
 
 # -- the entries ---------------------------------------------------------------
-def _digits_metrics(acc: float, framework: str) -> tuple[Metric, ...]:
+def _digits_metrics(acc: float) -> tuple[Metric, ...]:
     return (Metric("accuracy", round(acc, 6), "sklearn digits, classes 0-4 (seed 0)", "held-out 30%"),)
 
 
@@ -121,8 +122,8 @@ def _build_torch(stage: Path) -> list[Built]:
         "Exported from digits-cnn-torch with torch.onnx.export (dynamo exporter, dynamic batch).",
     )
     return [
-        Built("digits-cnn-torch", catalog.digits_fields("torch", "safetensors", "NCHW"), files, n, _digits_metrics(acc, "torch")),
-        Built("digits-cnn-onnx", onnx_fields, [onnx_path], n, _digits_metrics(onnx_acc, "onnx")),
+        Built("digits-cnn-torch", catalog.digits_fields("torch", "safetensors", "NCHW"), files, n, _digits_metrics(acc)),
+        Built("digits-cnn-onnx", onnx_fields, [onnx_path], n, _digits_metrics(onnx_acc)),
     ]
 
 
@@ -134,32 +135,28 @@ def _onnx_accuracy(path: Path, x, y) -> float:
     return float((logits.argmax(1) == y).mean())
 
 
-def _build_keras(stage: Path) -> list[Built]:
+def _build_native_digits(stage: Path, *, module: str, framework: str, fmt: str, layout: str) -> list[Built]:
+    """Pretrain the digits CNN with a framework's own training loop (``keras_digits``, ``gluon_digits``)."""
+    import importlib
+
     from ..datasets import digits_task
-    from . import keras_digits as kd
 
+    lib = importlib.import_module(f".{module}", __package__)
     split = digits_task(seed=SEED)
-    kd.seed_everything(SEED)
-    net = kd.build_net(len(split.classes))
-    kd.train(net, split, epochs=PRETRAIN_EPOCHS, seed=SEED)
-    acc = kd.accuracy(net, split.x_test, split.y_test)
-    files = kd.save(net, stage / "digits-cnn-keras")
-    fields = catalog.digits_fields("keras", "keras", "NHWC")
-    return [Built("digits-cnn-keras", fields, files, kd.num_params(net), _digits_metrics(acc, "keras"))]
+    lib.seed_everything(SEED)
+    net = lib.build_net(len(split.classes))
+    lib.train(net, split, epochs=PRETRAIN_EPOCHS, seed=SEED)
+    acc = lib.accuracy(net, split.x_test, split.y_test)
+    name = f"digits-cnn-{framework}"
+    files = lib.save(net, stage / name)
+    fields = catalog.digits_fields(framework, fmt, layout)
+    return [Built(name, fields, files, lib.num_params(net), _digits_metrics(acc))]
 
 
-def _build_gluon(stage: Path) -> list[Built]:
-    from ..datasets import digits_task
-    from . import gluon_digits as gd
-
-    split = digits_task(seed=SEED)
-    gd.seed_everything(SEED)
-    net = gd.build_net(len(split.classes))
-    gd.train(net, split, epochs=PRETRAIN_EPOCHS, seed=SEED)
-    acc = gd.accuracy(net, split.x_test, split.y_test)
-    files = gd.save(net, stage / "digits-cnn-gluon")
-    fields = catalog.digits_fields("gluon", "gluon-params", "NCHW")
-    return [Built("digits-cnn-gluon", fields, files, gd.num_params(net), _digits_metrics(acc, "gluon"))]
+_build_keras = functools.partial(_build_native_digits, module="keras_digits", framework="keras", fmt="keras", layout="NHWC")
+_build_gluon = functools.partial(
+    _build_native_digits, module="gluon_digits", framework="gluon", fmt="gluon-params", layout="NCHW"
+)
 
 
 def _build_minilm(stage: Path) -> list[Built]:
