@@ -40,7 +40,7 @@ zoo: $(STAMP)
 	$(PY) -m zoo_patterns build --if-missing
 
 lab: zoo
-	$(PY) -m jupyter lab --notebook-dir=. --port=$(PORT) --ServerApp.default_url=/lab/tree/notebooks \
+	$(PY) -m jupyter lab --ServerApp.root_dir=. --port=$(PORT) --ServerApp.default_url=/lab/tree/notebooks \
 	  $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 doctor: $(STAMP)
