@@ -59,10 +59,8 @@ def card(name: str) -> ModelCard:
 
 def model_dir(name: str):
     """The published folder of a zoo entry (its card, README.md, and its weights)."""
-    from .zoo import ensure_built
-
-    registry().get(name)  # unknown names fail here, with suggestions
-    return ensure_built() / name
+    registry().get(name)  # unknown names fail here, with suggestions; builds the zoo if needed
+    return zoo_dir() / name
 
 
 def load(name: str, **kwargs):

@@ -32,12 +32,15 @@ def registry_from_zoo(root: str | Path, name: str = "zoo") -> Registry:
 
 @functools.lru_cache(maxsize=None)
 def _cached_registry(root: str) -> Registry:
-    return registry_from_zoo(root)
+    # Checking the build fingerprint hashes the build code: do it once per process and zoo folder.
+    return registry_from_zoo(ensure_built(root))
 
 
 def default_registry() -> Registry:
     """The registry of the workbook zoo at ``zoo_patterns.zoo_dir()``, built on first use."""
-    return _cached_registry(str(ensure_built()))
+    from ..settings import zoo_dir
+
+    return _cached_registry(str(zoo_dir()))
 
 
 __all__ = ["build", "default_registry", "ensure_built", "read_index", "registry_from_zoo"]
