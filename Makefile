@@ -11,12 +11,13 @@ PORT   ?= 8888
 PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
              --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
-.PHONY: help lab test unit lesson zoo notebooks-sync doctor clean
+.PHONY: help lab test unit lesson bench zoo notebooks-sync doctor clean
 
 help:
 	@echo "make lab          start JupyterLab on the lessons (installs on first run)"
 	@echo "make test         run every test: unit, notebook pairs, lessons, solutions, exercises"
 	@echo "make lesson N=01  run one lesson, its solution and its exercise under nbval"
+	@echo "make bench        run the benchmarks (ratios measured side by side)"
 	@echo "make doctor       say what is installed and what is missing"
 	@echo "make notebooks-sync  regenerate every .ipynb (and exercises/) from the .py sources"
 
@@ -59,6 +60,9 @@ lesson:
 	@[ -n "$(N)" ] || { echo "usage: make lesson N=01" >&2; exit 2; }
 	@$(MAKE) --no-print-directory zoo
 	$(PY) -m pytest $(PYTEST_NB) $(wildcard notebooks/$(N)_*.ipynb solutions/$(N)_*.ipynb exercises/$(N)_*.ipynb)
+
+bench: zoo
+	@for b in benchmarks/*.py; do echo "== $$b"; $(VENV)/bin/python $$b || exit 1; done
 
 notebooks-sync: $(STAMP)
 	$(PY) scripts/make_exercises.py

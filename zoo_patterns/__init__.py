@@ -5,6 +5,7 @@ Each architecture pattern lives in its own module (see the lessons):
 - ``cards``      model cards and tensor specs (lesson 01)
 - ``registry``   names mapped to builders plus cards (lesson 02)
 - ``zoo``        the workbook's own zoo: pretrain, publish, index (lessons 01-02)
+- ``loader``     resolve, cache, fetch, verify, decode, build (lesson 04)
 - ``settings``   device, offline flag, cache and zoo locations (lesson 00)
 - ``compat``     the one place that keeps MXNet working on today's numpy
 - ``exercises``  instant checks for the learner notebooks
@@ -63,9 +64,18 @@ def model_dir(name: str):
     return zoo_dir() / name
 
 
-def load(name: str, **kwargs):
-    """Load a zoo model by name and return the framework's own object."""
-    return registry().build(name, **kwargs)
+def load(ref: str, *, zoo=None, cache=None, offline: bool | None = None, adapt: bool = False, **options):
+    """The one-liner: ``zp.load("digits-cnn-torch")`` gives a ready model.
+
+    ``ref`` is a zoo name (``"minilm-l6"``, ``"minilm-l6@1.0.0"``) or any reference
+    the loader resolves (``http://127.0.0.1:8765/minilm-l6``, ``file:///...``, a
+    model folder). It goes down every layer of :class:`zoo_patterns.loader.Loader`:
+    resolve, cache, fetch, verify, decode, build. ``options`` are the Loader's
+    (``progress=``, ``verify="full"``, ``retries=``, ``timeout=``).
+    """
+    from .loader import Loader
+
+    return Loader(zoo=zoo, cache=cache, offline=offline, **options).load(ref, adapt=adapt)
 
 
 def quiet() -> None:

@@ -4,6 +4,12 @@ doctor                         what is installed, broken or missing (exit 1 if a
 build [--out DIR] [--if-missing]   pretrain and publish the zoo
 list [PATTERN] [--task T] [--framework F] [--json]
 show NAME                      print a model card
+serve --dir DIR --port PORT    serve a built zoo over HTTP on 127.0.0.1 (GET, HEAD, Range)
+fetch NAME --zoo URL --cache DIR [--offline]
+                               fetch through every loader layer; print "<sha256>  <path>" per file
+
+``fetch`` exit codes, for scripts: 0 ok, 2 bad usage or unknown name, 3 integrity,
+4 offline and not cached, 5 network, 6 unsafe file, 1 anything else.
 """
 
 from __future__ import annotations
@@ -80,6 +86,48 @@ def _cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from .loader.serve import make_server
+
+    server = make_server(args.dir, args.port, quiet=not args.verbose)
+    host, port = server.server_address[:2]
+    print(f"serving {args.dir} at http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+def _cmd_fetch(args: argparse.Namespace) -> int:
+    from .loader import Loader
+
+    loader = Loader(zoo=args.zoo, cache=args.cache, offline=True if args.offline else None, progress=args.progress)
+    snapshot = loader.fetch(args.name)
+    for sha, path in snapshot.files():
+        print(f"{sha}  {path}")
+    return 0
+
+
+def _exit_code(exc: BaseException) -> int:
+    from . import errors
+
+    for kind, code in (
+        (errors.ModelNotFoundError, 2),
+        (errors.InvalidReferenceError, 2),
+        (errors.IntegrityError, 3),
+        (errors.OfflineError, 4),
+        (errors.NetworkError, 5),
+        (errors.UnsafeFormatError, 6),
+        (errors.UnsafeArchiveError, 6),
+    ):
+        if isinstance(exc, kind):
+            return code
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m zoo_patterns", description="The zoo-patterns workbook zoo.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -102,16 +150,28 @@ def main(argv: list[str] | None = None) -> int:
         else:
             p.add_argument("name")
             p.set_defaults(func=_cmd_show)
+    p = sub.add_parser("serve", help="serve a built zoo over HTTP on 127.0.0.1")
+    p.add_argument("--dir", required=True, help="a built zoo folder (it has index.json)")
+    p.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    p.add_argument("--verbose", action="store_true", help="log every request")
+    p.set_defaults(func=_cmd_serve)
+    p = sub.add_parser("fetch", help="fetch a model through every loader layer")
+    p.add_argument("name", help="NAME, NAME@VERSION or a full reference")
+    p.add_argument("--zoo", help="zoo URL or folder (default: the workbook zoo)")
+    p.add_argument("--cache", help="cache folder (default: $ZOO_PATTERNS_CACHE or the user cache dir)")
+    p.add_argument("--offline", action="store_true", help="never touch the network; the model must be cached")
+    p.add_argument("--progress", action="store_true", help="show a progress bar on stderr")
+    p.set_defaults(func=_cmd_fetch)
     args = parser.parse_args(argv)
     from .errors import ZooError
 
     try:
         return args.func(args)
     except ZooError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except FileExistsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print("error: " + " ".join(str(exc).split()), file=sys.stderr)  # one line, for scripts
+        return _exit_code(exc)
+    except (FileExistsError, FileNotFoundError) as exc:
+        print("error: " + " ".join(str(exc).split()), file=sys.stderr)
         return 2
 
 

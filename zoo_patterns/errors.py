@@ -48,3 +48,36 @@ def close_matches(name: str, known: Iterable[str], n: int = 3) -> list[str]:
         if name and name.lower() in k.lower() and k not in found:
             found.append(k)
     return found
+
+
+# -- the layered loader's failures (lesson 04) -------------------------------------
+class InvalidReferenceError(ZooError, ValueError):
+    """A model reference no resolver understands (``zoo://name@1.0``, ``http://...``, a path)."""
+
+
+class IntegrityError(ZooError):
+    """Bytes on disk or on the wire do not match the expected size or sha256."""
+
+    def __init__(self, what: str, expected: str, actual: str, fix: str):
+        self.expected, self.actual = expected, actual
+        super().__init__(f"{what}: expected {expected}, got {actual}. {fix}")
+
+
+class OfflineError(ZooError):
+    """Offline mode is on and the model (or one of its files) is not in the cache."""
+
+
+class NetworkError(ZooError, OSError):
+    """The server could not be reached, was too slow, or kept cutting the download short."""
+
+
+class UnsafeFormatError(ZooError):
+    """A file would run code when loaded (a pickle): refused."""
+
+
+class UnsafeArchiveError(ZooError):
+    """An archive member would land outside the folder it is extracted into."""
+
+
+class UnknownFormatError(ZooError, ValueError):
+    """No decoder is registered for a model's format."""

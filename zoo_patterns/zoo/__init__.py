@@ -2,7 +2,6 @@
 
 - ``publish``   pretrain, save, card, hash and index (``python -m zoo_patterns build``)
 - ``catalog``   the static half of each model card
-- ``native``    open a published model folder as the framework's own object
 - ``torch_digits`` / ``keras_digits`` / ``gluon_digits``  one small CNN in three frameworks
 
 :func:`default_registry` turns a built zoo into a :class:`~zoo_patterns.Registry`.
@@ -20,20 +19,32 @@ from .publish import build, ensure_built, read_index
 
 def registry_from_zoo(root: str | Path, name: str = "zoo") -> Registry:
     """A registry with one entry per model in a built zoo: the card, and a lazy builder."""
-    from .native import open_model
+    from ..loader.decode import decode
 
     root = Path(root)
     registry = Registry(name)
     for entry in read_index(root)["models"]:
         card = ModelCard.load(root / entry["card"])
-        registry.register(card.name, functools.partial(open_model, root / card.name, card.format), card=card)
+        registry.register(card.name, functools.partial(decode, root / card.name, card.format), card=card)
     return registry
 
 
 @functools.lru_cache(maxsize=None)
 def _cached_registry(root: str) -> Registry:
     # Checking the build fingerprint hashes the build code: do it once per process and zoo folder.
-    return registry_from_zoo(ensure_built(root))
+    return registry_from_zoo(ensure_built_once(root))
+
+
+@functools.lru_cache(maxsize=None)
+def _built(root: str) -> Path:
+    return ensure_built(root)
+
+
+def ensure_built_once(root: str | Path | None = None) -> Path:
+    """The zoo folder, built if needed; checked once per process and folder (the check hashes code)."""
+    from ..settings import zoo_dir
+
+    return _built(str(root if root is not None else zoo_dir()))
 
 
 def default_registry() -> Registry:
@@ -43,4 +54,4 @@ def default_registry() -> Registry:
     return _cached_registry(str(zoo_dir()))
 
 
-__all__ = ["build", "default_registry", "ensure_built", "read_index", "registry_from_zoo"]
+__all__ = ["build", "default_registry", "ensure_built", "ensure_built_once", "read_index", "registry_from_zoo"]

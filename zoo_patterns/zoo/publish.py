@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..cards import FileEntry, Metric, ModelCard
+from ..loader.verify import sha256_file
 from ..settings import zoo_dir
 from . import catalog
 
@@ -32,14 +33,6 @@ INDEX = "index.json"
 FORMAT_VERSION = 1
 PRETRAIN_EPOCHS = 30
 SEED = 0
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def fingerprint() -> str:

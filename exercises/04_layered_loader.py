@@ -1,0 +1,88 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["colab"]
+# Colab only: install the workbook and MXNet without replacing Colab's torch or numpy.
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "zoo-patterns[colab] @ git+https://github.com/zoo-patterns/zoo-patterns"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "mxnet==1.9.1"], check=True)
+
+# %% [markdown]
+# # Exercise 04 · The layered loader
+#
+# Write the verify step, add a resolver for a new scheme, and load without a network.
+# A mirror of the workbook zoo is served on loopback for you; its URL is `MIRROR`.
+
+# %%
+import hashlib
+import shutil
+from pathlib import Path
+
+import zoo_patterns as zp
+from zoo_patterns.exercises import ____
+from zoo_patterns.exercises.ex04 import q1, q2, q3
+from zoo_patterns.loader import Cache, IndexResolver, Loader, Request, ZooServer
+
+zp.quiet()
+zp.registry()  # builds the workbook zoo on first use
+server = ZooServer(zp.zoo_dir())
+MIRROR = server.start()
+cache = Cache(zp.cache_dir() / "exercise-04")
+shutil.rmtree(cache.root, ignore_errors=True)
+loader = Loader(zoo=MIRROR, cache=cache, progress=False)
+loader.fetch("digits-cnn-torch")
+print("mirror at", MIRROR)
+
+# %% [markdown]
+# ## Q1 · The verify step
+# Write `verify(path, size, sha256)`: `True` when the file at `path` has exactly `size` bytes
+# whose sha256 is `sha256`, else `False` (a missing file too). Read it in chunks: model files
+# can be larger than memory.
+
+# %%
+def verify(path, size, sha256):
+    raise NotImplementedError("check the size, then the sha256")
+
+
+# %% tags=["check"]
+q1.check(verify)
+
+# %% [markdown]
+# ## Q2 · A resolver for a new scheme
+# Write a resolver so that `mirror://NAME` means "NAME in the zoo at `MIRROR`", and register
+# it on `loader` (`loader.resolvers.register(...)` returns what you give it). A resolver has
+# `supports(request)` and `resolve(request)`; `request.ref` is the string the user typed.
+
+# %%
+mirror_resolver = ____
+
+# %% tags=["check"]
+q2.check(mirror_resolver, loader)
+
+# %% [markdown]
+# ## Q3 · Offline
+# `digits-cnn-torch` is already in `cache`. Make `offline_loader`, a loader on the same cache
+# that never touches the network.
+
+# %%
+offline_loader = ____
+
+# %% tags=["check"]
+q3.check(offline_loader, cache)
+
+# %%
+server.stop()

@@ -1,0 +1,143 @@
+"""Layer 2, cache: content-addressed blobs, refs that name them, and snapshots to load from.
+
+The layout follows huggingface_hub's cache, simplified::
+
+    CACHE/blobs/<sha256>                    every file once, named by its hash
+    CACHE/refs/<name>/<version>.json        the manifest a name@version resolved to
+    CACHE/refs/<name>/latest.json           ... and the newest one seen
+    CACHE/snapshots/<name>/<key>/...        the model folder, hard links to blobs
+    CACHE/snapshots/<name>/<key>.stamps.json
+    CACHE/locks/<sha256>.lock               who is downloading what (advisory)
+    CACHE/tmp/                              downloads in progress
+
+Nothing becomes visible under ``blobs/``, ``refs/`` or ``snapshots/`` except
+by ``os.replace`` (files) or ``os.rename`` (folders) of something complete,
+so a reader sees an old entry or a new one, never half of one. Two versions
+of a model that share a file share its blob. The cache lives in the user's
+cache directory (``ZOO_PATTERNS_CACHE`` overrides it), never in a temp dir
+that the system cleans behind the user's back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from .lock import FileLock
+from .resolve import Manifest
+
+
+class Cache:
+    def __init__(self, root: str | Path | None = None):
+        if root is None:
+            from ..settings import cache_dir
+
+            root = cache_dir()
+        self.root = Path(root).expanduser().resolve()
+
+    def __repr__(self) -> str:
+        return f"Cache({str(self.root)!r})"
+
+    # -- blobs ------------------------------------------------------------------
+    def blob(self, sha256: str) -> Path:
+        return self.root / "blobs" / sha256
+
+    def temp_file(self, label: str) -> tuple[int, Path]:
+        """A new, unique file for one download; its name never looks like a finished blob."""
+        folder = self.root / "tmp"
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f"{label}.", suffix=".incomplete", dir=folder)
+        return fd, Path(name)
+
+    def commit_blob(self, temp: Path, sha256: str) -> Path:
+        target = self.blob(sha256)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(temp, target)  # atomic: a reader sees no blob or the whole blob
+        return target
+
+    def lock(self, sha256: str, **kwargs) -> FileLock:
+        return FileLock(self.root / "locks" / f"{sha256}.lock", **kwargs)
+
+    def clean_tmp(self, older_than: float = 24 * 3600) -> int:
+        """Remove downloads abandoned by killed processes; returns how many."""
+        removed = 0
+        for path in (self.root / "tmp").glob("*"):
+            try:
+                if time.time() - path.stat().st_mtime > older_than:
+                    shutil.rmtree(path) if path.is_dir() else path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                pass
+        return removed
+
+    # -- refs -------------------------------------------------------------------
+    def _ref_path(self, name: str, version: str | None) -> Path:
+        return self.root / "refs" / name / f"{version or 'latest'}.json"
+
+    def save_ref(self, manifest: Manifest) -> None:
+        text = json.dumps(manifest.to_dict(), indent=1, sort_keys=True)
+        for version in (manifest.version, None):
+            path = self._ref_path(manifest.name, version)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, path)
+
+    def load_ref(self, name: str, version: str | None = None) -> Manifest | None:
+        try:
+            return Manifest.from_dict(json.loads(self._ref_path(name, version).read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            return None
+
+    def cached_names(self) -> list[str]:
+        refs = self.root / "refs"
+        return sorted(p.name for p in refs.iterdir()) if refs.is_dir() else []
+
+    # -- snapshots --------------------------------------------------------------
+    def snapshot(self, manifest: Manifest) -> Path:
+        return self.root / "snapshots" / manifest.name / manifest.key
+
+    def stamps_file(self, manifest: Manifest) -> Path:
+        return self.root / "snapshots" / manifest.name / f"{manifest.key}.stamps.json"
+
+    def make_snapshot(self, manifest: Manifest, unpack) -> Path:
+        """Lay the model folder out from blobs in a temp folder, then rename it into place."""
+        target = self.snapshot(manifest)
+        if target.is_dir():
+            return target
+        staging = Path(tempfile.mkdtemp(prefix=f"{manifest.name}.", suffix=".snapshot", dir=self._tmp()))
+        try:
+            for f in manifest.files:
+                if f.unpack:
+                    unpack(self.blob(f.sha256), staging)
+                    continue
+                dest = staging / f.path
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    os.link(self.blob(f.sha256), dest)  # no second copy on disk
+                except OSError:
+                    shutil.copyfile(self.blob(f.sha256), dest)  # filesystems without hard links
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.rename(staging, target)
+            except OSError:
+                if not target.is_dir():  # someone else's equal snapshot won the race: fine
+                    raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return target
+
+    def drop_snapshot(self, manifest: Manifest) -> None:
+        """Forget a snapshot (it failed verification); blobs are dealt with one by one."""
+        shutil.rmtree(self.snapshot(manifest), ignore_errors=True)
+        self.stamps_file(manifest).unlink(missing_ok=True)
+
+    def _tmp(self) -> Path:
+        folder = self.root / "tmp"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder

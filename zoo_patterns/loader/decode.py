@@ -1,0 +1,187 @@
+"""Layer 5, decode: bytes on disk -> the framework's own object, chosen by format.
+
+A format registry maps a card's ``format`` to a decoder. Every decoder uses
+a format that cannot run code when loaded:
+
+===============  ======================================================
+safetensors      torch tensors (plus ``config.json`` for a known architecture)
+keras            a Keras 3 ``.keras`` zip, loaded with ``safe_mode=True``
+savedmodel       a TensorFlow SavedModel folder (``tf.saved_model.load``)
+gluon-params     MXNet's own NDArray format (``.params``), not a pickle
+onnx             an ONNX graph, run by ONNX Runtime
+torchscript      a TorchScript archive (``torch.jit.load``)
+hf-directory     config + safetensors, ``AutoModel.from_pretrained``
+torch-pickle     ``.pt``/``.pth``/``.bin``: ``torch.load(weights_only=True)`` only
+pickle           refused, always
+===============  ======================================================
+
+A pickle runs arbitrary code while it loads, so a file from a zoo you do not
+control is a remote-code-execution hole. transformers refuses pickles by
+default; torch made ``weights_only=True`` the default in 2.6. Here no
+decoder ever unpickles an arbitrary object.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..errors import UnknownFormatError, UnsafeFormatError
+
+Decoder = Callable[[Path], Any]
+DECODERS: dict[str, Decoder] = {}
+PICKLE_SUFFIXES = {".pkl", ".pickle", ".joblib", ".npy_pickle"}
+TORCH_PICKLE_SUFFIXES = {".pt", ".pth", ".bin", ".ckpt"}
+
+
+def register_decoder(fmt: str, *, replace: bool = False) -> Callable[[Decoder], Decoder]:
+    """``@register_decoder("my-format")`` adds a decoder; a duplicate is an error unless ``replace``."""
+
+    def add(fn: Decoder) -> Decoder:
+        if fmt in DECODERS and not replace:
+            raise ValueError(f"a decoder for {fmt!r} is already registered; pass replace=True to swap it.")
+        DECODERS[fmt] = fn
+        return fn
+
+    return add
+
+
+def _one(folder: Path, pattern: str) -> Path:
+    found = sorted(folder.glob(pattern))
+    if len(found) != 1:
+        raise FileNotFoundError(f"expected exactly one {pattern} in {folder}, found {[p.name for p in found]}.")
+    return found[0]
+
+
+@register_decoder("safetensors")
+def _safetensors(folder: Path) -> Any:
+    """The zoo's digits CNN when its ``config.json`` is there; otherwise the bare state dict."""
+    from safetensors.torch import load_file
+
+    weights = _one(folder, "*.safetensors")
+    config = folder / "config.json"
+    if config.exists() and {"num_classes", "width", "hidden"} <= set(json.loads(config.read_text())):
+        from ..zoo import torch_digits
+
+        return torch_digits.load(folder)
+    return load_file(weights)
+
+
+@register_decoder("keras")
+def _keras(folder: Path) -> Any:
+    from ..zoo import keras_digits
+
+    return keras_digits.load(folder)
+
+
+@register_decoder("savedmodel")
+def _savedmodel(folder: Path) -> Any:
+    import tensorflow as tf
+
+    root = folder if (folder / "saved_model.pb").exists() else _one(folder, "*/saved_model.pb").parent
+    return tf.saved_model.load(str(root))
+
+
+@register_decoder("gluon-params")
+def _gluon(folder: Path) -> Any:
+    from ..zoo import gluon_digits
+
+    return gluon_digits.load(folder)
+
+
+@register_decoder("onnx")
+def _onnx(folder: Path) -> Any:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    # Spinning ORT threads would slow a torch run that follows in the same process.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(str(_one(folder, "*.onnx")), options, providers=["CPUExecutionProvider"])
+
+
+@register_decoder("torchscript")
+def _torchscript(folder: Path) -> Any:
+    import torch
+
+    return torch.jit.load(str(_one(folder, "*.jit")), map_location="cpu").eval()
+
+
+@register_decoder("hf-directory")
+def _hf_directory(folder: Path) -> Any:
+    from transformers import AutoModel
+
+    if not any(folder.glob("*.safetensors")) and any(folder.glob("*.bin")):
+        raise UnsafeFormatError(
+            f"{folder} has pytorch_model.bin (a pickle) and no safetensors. Expected model.safetensors; "
+            "convert the weights with safetensors.torch.save_file from a trusted machine."
+        )
+    return AutoModel.from_pretrained(str(folder), use_safetensors=True).eval()
+
+
+@register_decoder("torch-pickle")
+def _torch_pickle(folder: Path) -> Any:
+    """A torch checkpoint, only if it holds nothing but tensors and plain containers."""
+    import pickle
+
+    import torch
+
+    files = [p for p in sorted(folder.iterdir()) if p.suffix in TORCH_PICKLE_SUFFIXES]
+    if len(files) != 1:
+        raise FileNotFoundError(f"expected one .pt/.pth/.bin/.ckpt file in {folder}, found {[p.name for p in files]}.")
+    try:
+        return torch.load(files[0], map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UnsafeFormatError(
+            f"{files[0].name} holds Python objects other than tensors, so loading it could run code; refused "
+            f"(torch.load with weights_only=True said: {first}). Expected a state dict of tensors: "
+            "save one with torch.save(model.state_dict(), ...) or, better, safetensors."
+        ) from None
+
+
+@register_decoder("pickle")
+def _pickle(folder: Path) -> Any:
+    raise UnsafeFormatError(
+        f"{folder} holds a pickle. Unpickling runs whatever code the file contains, so zoo-patterns never loads one. "
+        "Expected safetensors, .keras, ONNX, a SavedModel, Gluon .params or an HF directory: re-save the model "
+        "in one of those on a machine you trust."
+    )
+
+
+def detect_format(folder: str | Path) -> str:
+    """Guess a folder's format from its files (used when there is no card)."""
+    folder = Path(folder)
+    names = {p.name for p in folder.iterdir()}
+    suffixes = {p.suffix for p in folder.iterdir()}
+    if "saved_model.pb" in names:
+        return "savedmodel"
+    if "config.json" in names and any(s in suffixes for s in (".safetensors", ".bin")) and "tokenizer.json" in names:
+        return "hf-directory"
+    for fmt, suffix in (
+        ("safetensors", ".safetensors"),
+        ("keras", ".keras"),
+        ("onnx", ".onnx"),
+        ("gluon-params", ".params"),
+        ("torchscript", ".jit"),
+    ):
+        if suffix in suffixes:
+            return fmt
+    if suffixes & PICKLE_SUFFIXES:
+        return "pickle"
+    if suffixes & TORCH_PICKLE_SUFFIXES:
+        return "torch-pickle"
+    raise UnknownFormatError(f"cannot tell the format of {folder} from its files {sorted(names)}; pass format= explicitly.")
+
+
+def decode(folder: str | Path, fmt: str | None = None) -> Any:
+    """The framework's own object for a model folder, by ``fmt`` (or a guess from the files)."""
+    folder = Path(folder)
+    fmt = fmt or detect_format(folder)
+    if fmt not in DECODERS:
+        raise UnknownFormatError(
+            f"no decoder for format {fmt!r}; known formats: {', '.join(sorted(DECODERS))}. "
+            "Register one with zoo_patterns.loader.register_decoder."
+        )
+    return DECODERS[fmt](folder)

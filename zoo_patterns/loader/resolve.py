@@ -1,0 +1,225 @@
+"""Layer 1, resolve: turn a reference into a manifest, the list of files a model needs.
+
+A reference is a string a user types. A chain of resolvers, tried in order,
+each asks ``supports(ref)`` and the first that says yes turns it into a
+:class:`Manifest`: the model's name, version and format, and for every file
+its path, size, sha256 and where to get it. This is TF Hub's resolver chain
+(``is_supported`` then call); new schemes join with :meth:`ResolverChain.register`.
+
+=============================  =============================================
+``zoo://name[@version]``        the loader's default zoo (a URL or a folder)
+``http(s)://host/zoo/name``     a served zoo; the last segment is the model
+``file:///abs/zoo/name``        a zoo folder on disk, same shape
+``/abs/path`` or ``./rel``      one model folder (a card plus its files)
+=============================  =============================================
+
+Resolving reads only the zoo's ``index.json`` (a few kB). In offline mode a
+remote zoo is never asked: the manifest comes from the cache's refs instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from ..errors import InvalidReferenceError, ModelNotFoundError, NetworkError, OfflineError
+
+INDEX = "index.json"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """One file of a model: its path inside the model folder, its size and hash, and its URL."""
+
+    path: str
+    size: int
+    sha256: str
+    url: str
+    unpack: bool = False  # an archive to extract into the model folder after verification
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What a reference resolved to: enough to fetch, verify and decode a model."""
+
+    name: str
+    version: str
+    format: str
+    source: str
+    files: tuple[RemoteFile, ...]
+
+    @property
+    def key(self) -> str:
+        """A content key: equal manifests (same files, same bytes) share one cache snapshot."""
+        import hashlib
+
+        text = "\n".join(f"{f.path} {f.sha256} {int(f.unpack)}" for f in sorted(self.files, key=lambda f: f.path))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "format": self.format,
+            "source": self.source,
+            "files": [dataclasses.asdict(f) for f in self.files],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Manifest:
+        files = tuple(RemoteFile(**f) for f in data["files"])
+        return cls(data["name"], data["version"], data["format"], data["source"], files)
+
+
+@dataclass(frozen=True)
+class Request:
+    """A reference taken apart: the scheme, where the zoo is, and which model."""
+
+    ref: str
+    offline: bool
+    default_zoo: str | None
+
+
+class Resolver(Protocol):
+    def supports(self, request: Request) -> bool: ...
+
+    def resolve(self, request: Request) -> Manifest: ...
+
+
+def split_name(text: str) -> tuple[str, str | None]:
+    """``'minilm-l6@1.0.0'`` -> ``('minilm-l6', '1.0.0')``; the version is optional."""
+    name, _, version = text.partition("@")
+    if not _NAME.match(name) or (version and not _NAME.match(version)):
+        raise InvalidReferenceError(
+            f"{text!r} is not a model name: expected NAME or NAME@VERSION made of letters, digits, '.', '_' and '-', "
+            "for example 'digits-cnn-torch' or 'digits-cnn-torch@1.0.0'."
+        )
+    return name, version or None
+
+
+def zoo_location(zoo: str | Path) -> str:
+    """A zoo given as a URL or a folder, as a URL ending in '/': ``file:///...`` for folders."""
+    text = str(zoo)
+    if re.match(r"^(https?|file)://", text):
+        return text if text.endswith("/") else text + "/"
+    return Path(text).expanduser().resolve().as_uri() + "/"
+
+
+def read_text(url: str, *, offline: bool, timeout: float = 10.0) -> str:
+    """GET a small text file (an index) from ``file://`` or ``http(s)://``; refuse the network offline."""
+    scheme = urllib.parse.urlsplit(url).scheme
+    if scheme == "file":
+        path = Path(urllib.request.url2pathname(urllib.parse.urlsplit(url).path))
+        if not path.exists():
+            raise FileNotFoundError(path)
+        return path.read_text(encoding="utf-8")
+    if offline:
+        raise OfflineError(f"offline mode is on, so {url} was not requested.")
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.read().decode("utf-8")
+    except OSError as exc:
+        raise NetworkError(
+            f"could not read {url} ({exc}). Expected a zoo served there: start one with "
+            "`python -m zoo_patterns serve --dir ZOO --port PORT`, check the URL, or use offline mode for cached models."
+        ) from exc
+
+
+class IndexResolver:
+    """Resolve a name against a zoo's ``index.json``, served over HTTP or sitting in a folder."""
+
+    def supports(self, request: Request) -> bool:
+        return request.ref.startswith(("zoo://", "http://", "https://", "file://"))
+
+    def resolve(self, request: Request) -> Manifest:
+        ref = request.ref
+        if ref.startswith("zoo://"):
+            if request.default_zoo is None:
+                raise InvalidReferenceError(f"{ref!r} needs a default zoo; pass zoo=URL_OR_FOLDER to the Loader.")
+            root, model = zoo_location(request.default_zoo), ref[len("zoo://") :]
+        else:
+            root, _, model = ref.rstrip("/").rpartition("/")
+            root += "/"
+        name, version = split_name(model)
+        if request.offline and not root.startswith("file://"):
+            raise OfflineError(f"offline mode is on, so {root}{INDEX} was not read.")  # the Loader catches this
+        try:
+            index = json.loads(read_text(root + INDEX, offline=request.offline))
+        except FileNotFoundError:
+            raise InvalidReferenceError(
+                f"{root} has no {INDEX}, so it is not a zoo. Build one with `python -m zoo_patterns build --out DIR`."
+            ) from None
+        return manifest_from_index(index, root, name, version)
+
+
+def manifest_from_index(index: dict, root: str, name: str, version: str | None) -> Manifest:
+    entries = {e["name"]: e for e in index.get("models", [])}
+    if name not in entries:
+        raise ModelNotFoundError(name, entries, where=f"the zoo at {root}")
+    entry = entries[name]
+    if version is not None and version != entry["version"]:
+        raise ModelNotFoundError(
+            f"{name}@{version}", [f"{name}@{entry['version']}"], where=f"the zoo at {root} (it has version {entry['version']})"
+        )
+    files = []
+    for f in entry["files"]:
+        inner = f["path"][len(name) + 1 :] if f["path"].startswith(name + "/") else f["path"]
+        url = root + urllib.parse.quote(f["path"])
+        files.append(RemoteFile(inner, int(f["size"]), f["sha256"], url, bool(f.get("unpack", False))))
+    return Manifest(name, entry["version"], entry["format"], root, tuple(files))
+
+
+class LocalFolderResolver:
+    """A model folder on disk (its ``README.md`` card lists the files): no zoo, no index."""
+
+    def supports(self, request: Request) -> bool:
+        return "://" not in request.ref and (Path(request.ref).expanduser() / "README.md").is_file()
+
+    def resolve(self, request: Request) -> Manifest:
+        from ..cards import ModelCard
+
+        folder = Path(request.ref).expanduser().resolve()
+        card = ModelCard.load(folder / "README.md")
+        if not card.files:
+            raise InvalidReferenceError(f"the card in {folder} lists no files, so nothing can be verified. Add `files:` to it.")
+        files = [RemoteFile(f.path, f.size, f.sha256, (folder / f.path).as_uri()) for f in card.files]
+        # The card cannot hash itself; it travels unverified, like a local from_pretrained directory.
+        return Manifest(card.name, card.version, card.format, folder.as_uri() + "/", tuple(files))
+
+
+class ResolverChain:
+    """Resolvers tried in order; the first whose ``supports`` says yes resolves the reference."""
+
+    def __init__(self, resolvers: list[Resolver] | None = None):
+        self.resolvers: list[Resolver] = list(resolvers) if resolvers is not None else [IndexResolver(), LocalFolderResolver()]
+
+    def register(self, resolver: Resolver, *, first: bool = True) -> Resolver:
+        """Add a resolver; ``first=True`` lets it shadow the built-in schemes."""
+        self.resolvers.insert(0 if first else len(self.resolvers), resolver)
+        return resolver
+
+    def find(self, request: Request) -> Resolver:
+        for resolver in self.resolvers:
+            if resolver.supports(request):
+                return resolver
+        raise InvalidReferenceError(
+            f"no resolver understands {request.ref!r}. Expected zoo://NAME[@VERSION], http(s)://HOST/ZOO/NAME, "
+            "file:///ZOO/NAME or a model folder with a README.md card; register a Resolver for a new scheme."
+        )
+
+    def resolve(self, request: Request) -> Manifest:
+        return self.find(request).resolve(request)
+
+
+def normalise(ref: str, default_zoo: str | None) -> str:
+    """A bare name means the default zoo: ``'digits-cnn-torch'`` -> ``'zoo://digits-cnn-torch'``."""
+    if "://" in ref or "/" in ref or ref.startswith((".", "~")):
+        return ref
+    return f"zoo://{ref}" if _NAME.match(ref.partition("@")[0]) else ref
