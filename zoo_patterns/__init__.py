@@ -5,7 +5,9 @@ Each architecture pattern lives in its own module (see the lessons):
 - ``cards``      model cards and tensor specs (lesson 01)
 - ``registry``   names mapped to builders plus cards (lesson 02)
 - ``zoo``        the workbook's own zoo: pretrain, publish, index (lessons 01-02)
+- ``adapters``   one ZooModel interface over every framework (lesson 03)
 - ``loader``     resolve, cache, fetch, verify, decode, build (lesson 04)
+- ``convert``    weights moved between frameworks, with parity (lessons 03, 09)
 - ``settings``   device, offline flag, cache and zoo locations (lesson 00)
 - ``compat``     the one place that keeps MXNet working on today's numpy
 - ``exercises``  instant checks for the learner notebooks
@@ -25,6 +27,7 @@ from .settings import cache_dir, device, is_offline, zoo_dir  # noqa: E402
 
 __all__ = [
     "ModelCard",
+    "adapt",
     "Registry",
     "TensorSpec",
     "ZooError",
@@ -76,6 +79,13 @@ def load(ref: str, *, zoo=None, cache=None, offline: bool | None = None, adapt: 
     from .loader import Loader
 
     return Loader(zoo=zoo, cache=cache, offline=offline, **options).load(ref, adapt=adapt)
+
+
+def adapt(native, card: ModelCard | None = None, **options):
+    """Wrap a framework's own model (torch, Keras, Gluon, transformers, ONNX Runtime, SavedModel) in the ZooModel interface."""
+    from .adapters import adapt as _adapt
+
+    return _adapt(native, card, **options)
 
 
 def quiet() -> None:

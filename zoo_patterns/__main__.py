@@ -1,7 +1,7 @@
 """``python -m zoo_patterns``: the workbook zoo from a shell.
 
 doctor                         what is installed, broken or missing (exit 1 if anything is)
-build [--out DIR] [--if-missing]   pretrain and publish the zoo
+build [--out DIR] [--if-missing] [--step S]   pretrain and publish the zoo
 list [PATTERN] [--task T] [--framework F] [--json]
 show NAME                      print a model card
 serve --dir DIR --port PORT    serve a built zoo over HTTP on 127.0.0.1 (GET, HEAD, Range)
@@ -35,7 +35,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     if args.if_missing and is_current(out):
         print(f"zoo is up to date at {out}")
         return 0
-    build(out, progress=not args.quiet)
+    build(out, steps=args.step, progress=not args.quiet)
     from .zoo.publish import read_index
 
     print(f"built {len(read_index(out)['models'])} models into {out}")
@@ -136,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", help="target folder (default: the workbook zoo location)")
     p.add_argument("--if-missing", action="store_true", help="do nothing if an up-to-date zoo is there")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--step", action="append", help="build only this step (repeatable); default: every step")
     p.set_defaults(func=_cmd_build)
     for name, helptext in (("list", "list zoo models"), ("show", "print a model card")):
         p = sub.add_parser(name, help=helptext)
@@ -170,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     except ZooError as exc:
         print("error: " + " ".join(str(exc).split()), file=sys.stderr)  # one line, for scripts
         return _exit_code(exc)
-    except (FileExistsError, FileNotFoundError) as exc:
+    except (FileExistsError, FileNotFoundError, ValueError) as exc:
         print("error: " + " ".join(str(exc).split()), file=sys.stderr)
         return 2
 

@@ -1,4 +1,4 @@
-"""The one place that keeps MXNet 1.9.1 working.
+"""The one place that keeps old frameworks working: MXNet 1.9.1 and tensorflow_hub 0.16.
 
 MXNet was retired by Apache in 2023; its last release reads numpy names that
 numpy 1.24 and 2.0 removed, and importing it pins torch to one thread. Rather
@@ -127,3 +127,28 @@ def restore_torch_threads(previous: int | None = None) -> None:
     import torch
 
     torch.set_num_threads(previous or os.cpu_count() or 1)
+
+
+# -- tensorflow_hub --------------------------------------------------------------------
+def import_tensorflow_hub() -> ModuleType:
+    """Import tensorflow_hub 0.16 on today's setuptools.
+
+    tensorflow_hub's ``__init__`` reads ``pkg_resources.parse_version`` for one
+    version check, and setuptools 81 removed ``pkg_resources``. When it is
+    missing, a stand-in module offering only ``parse_version`` (from
+    ``packaging``, which pip and TensorFlow already depend on) is registered.
+    The library also imports ``tf_keras`` (Keras 2) at import time, so that
+    package must be installed even though the workbook's models are Keras 3.
+    """
+    if "tensorflow_hub" in sys.modules:
+        return sys.modules["tensorflow_hub"]
+    if importlib.util.find_spec("pkg_resources") is None and "pkg_resources" not in sys.modules:
+        from packaging.version import parse
+
+        shim = ModuleType("pkg_resources")
+        shim.__doc__ = "zoo_patterns stand-in: only parse_version, for tensorflow_hub's version check"
+        shim.parse_version = parse
+        sys.modules["pkg_resources"] = shim
+    import tensorflow_hub
+
+    return tensorflow_hub

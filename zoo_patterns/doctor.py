@@ -38,7 +38,8 @@ def _version(dist: str) -> str:
 def _import_check(name: str, module: str, dist: str, probe: Callable[[object], str] | None = None) -> Check:
     needed_for = "tests" if dist in TEST_TOOLS else "lessons"
     try:
-        mod = importlib.import_module(module) if module != "mxnet" else _import_mxnet()
+        importers = {"mxnet": _import_mxnet, "tensorflow_hub": _import_tensorflow_hub}
+        mod = importers[module]() if module in importers else importlib.import_module(module)
         detail = _version(dist) or getattr(mod, "__version__", "?")
         if probe is not None:
             detail += f" ({probe(mod)})"
@@ -53,6 +54,12 @@ def _import_mxnet():
     from .compat import import_mxnet
 
     return import_mxnet()
+
+
+def _import_tensorflow_hub():
+    from .compat import import_tensorflow_hub
+
+    return import_tensorflow_hub()
 
 
 def _minilm(_mod) -> str:
@@ -84,6 +91,7 @@ PACKAGES: list[tuple[str, str, str, Callable | None]] = [
     ("torch", "torch", "torch", lambda m: f"{m.get_num_threads()} threads"),
     ("tensorflow", "tensorflow", "tensorflow", None),
     ("keras", "keras", "keras", None),
+    ("tensorflow_hub (+ tf_keras)", "tensorflow_hub", "tensorflow-hub", None),
     ("mxnet", "mxnet", "mxnet", _mx_probe),
     ("transformers", "transformers", "transformers", None),
     ("onnx", "onnx", "onnx", None),

@@ -81,3 +81,15 @@ class UnsafeArchiveError(ZooError):
 
 class UnknownFormatError(ZooError, ValueError):
     """No decoder is registered for a model's format."""
+
+
+class SpecError(ZooError, ValueError):
+    """An input does not match the model's input spec (shape, dtype, layout or range)."""
+
+    def __init__(self, what: str, expected: str, actual: str, fix: str = ""):
+        self.expected, self.actual = expected, actual
+        super().__init__(f"{what}: expected {expected}, got {actual}." + (f" {fix}" if fix else ""))
+
+
+class AdapterError(ZooError, TypeError):
+    """No adapter knows this object, or it cannot do what was asked (a device, a format)."""

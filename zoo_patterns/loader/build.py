@@ -28,4 +28,4 @@ def build(folder: Path, fmt: str, *, adapt: bool = False) -> Any:
         return native
     from ..adapters import adapt as wrap
 
-    return wrap(native, card=read_card(folder))
+    return wrap(native, card=read_card(folder), source=folder)

@@ -10,6 +10,10 @@ savedmodel       a TensorFlow SavedModel folder (``tf.saved_model.load``)
 gluon-params     MXNet's own NDArray format (``.params``), not a pickle
 onnx             an ONNX graph, run by ONNX Runtime
 torchscript      a TorchScript archive (``torch.jit.load``)
+torch-export     a ``torch.export`` program (``.pt2``): graph and weights, no class needed
+torch-hub        a PyTorch Hub repository: ``torch.hub.load(dir, entry, source="local")``
+gluon-model-zoo  ``gluon.model_zoo.vision.get_model`` + ``load_parameters``
+gluon-symbol     an exported HybridBlock (graph JSON + ``.params``)
 hf-directory     config + safetensors, ``AutoModel.from_pretrained``
 torch-pickle     ``.pt``/``.pth``/``.bin``: ``torch.load(weights_only=True)`` only
 pickle           refused, always
@@ -71,17 +75,76 @@ def _safetensors(folder: Path) -> Any:
 
 @register_decoder("keras")
 def _keras(folder: Path) -> Any:
-    from ..zoo import keras_digits
+    import keras
 
-    return keras_digits.load(folder)
+    # safe_mode refuses the Python lambdas a .keras file could carry.
+    return keras.saving.load_model(_one(folder, "*.keras"), compile=False, safe_mode=True)
 
 
 @register_decoder("savedmodel")
 def _savedmodel(folder: Path) -> Any:
-    import tensorflow as tf
-
+    """Through TF Hub's own API, ``hub.load``, when tensorflow_hub is installed."""
     root = folder if (folder / "saved_model.pb").exists() else _one(folder, "*/saved_model.pb").parent
-    return tf.saved_model.load(str(root))
+    try:
+        from ..compat import import_tensorflow_hub
+
+        return import_tensorflow_hub().load(str(root))
+    except ImportError:
+        import tensorflow as tf
+
+        return tf.saved_model.load(str(root))
+
+
+@register_decoder("torch-export")
+def _torch_export(folder: Path) -> Any:
+    import torch
+
+    return torch.export.load(str(_one(folder, "*.pt2"))).module()
+
+
+@register_decoder("torch-hub")
+def _torch_hub(folder: Path) -> Any:
+    """PyTorch Hub's own API on a local repository: ``torch.hub.load(dir, entrypoint, source="local")``.
+
+    A hub repository is *code* (``hubconf.py``), so loading one runs it. The
+    loader only gets here after the file's sha256 matched the zoo's index;
+    torch.hub itself asks you to trust a GitHub repository before running it.
+    """
+    import torch
+
+    config = json.loads((folder / "hub.json").read_text())
+    return torch.hub.load(str(folder), config["entrypoint"], source="local", **config.get("kwargs", {})).eval()
+
+
+@register_decoder("gluon-model-zoo")
+def _gluon_model_zoo(folder: Path) -> Any:
+    """The Gluon model zoo's own API: ``vision.get_model(name, ...)`` builds the net, ``load_parameters`` fills it.
+
+    ``get_model(name, pretrained=True)`` would instead look the file up in
+    MXNet's model store, whose sha1 table knows only Apache's own weights.
+    """
+    from ..compat import import_mxnet
+
+    mx = import_mxnet()
+    from mxnet.gluon.model_zoo import vision
+
+    config = json.loads((folder / "config.json").read_text())
+    net = vision.get_model(config["model"], **config.get("kwargs", {}))
+    net.load_parameters(str(_one(folder, "*.params")), ctx=mx.cpu())
+    return net
+
+
+@register_decoder("gluon-symbol")
+def _gluon_symbol(folder: Path) -> Any:
+    """A HybridBlock exported as graph JSON plus weights: no Python class needed."""
+    from ..compat import import_mxnet
+
+    mx = import_mxnet()
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return mx.gluon.SymbolBlock.imports(str(_one(folder, "*-symbol.json")), ["data"], str(_one(folder, "*.params")))
 
 
 @register_decoder("gluon-params")
@@ -157,6 +220,10 @@ def detect_format(folder: str | Path) -> str:
     suffixes = {p.suffix for p in folder.iterdir()}
     if "saved_model.pb" in names:
         return "savedmodel"
+    if "hubconf.py" in names and "hub.json" in names:
+        return "torch-hub"
+    if any(name.endswith("-symbol.json") for name in names):
+        return "gluon-symbol"
     if "config.json" in names and any(s in suffixes for s in (".safetensors", ".bin")) and "tokenizer.json" in names:
         return "hf-directory"
     for fmt, suffix in (
@@ -165,6 +232,7 @@ def detect_format(folder: str | Path) -> str:
         ("onnx", ".onnx"),
         ("gluon-params", ".params"),
         ("torchscript", ".jit"),
+        ("torch-export", ".pt2"),
     ):
         if suffix in suffixes:
             return fmt

@@ -190,7 +190,11 @@ class LocalFolderResolver:
         if not card.files:
             raise InvalidReferenceError(f"the card in {folder} lists no files, so nothing can be verified. Add `files:` to it.")
         files = [RemoteFile(f.path, f.size, f.sha256, (folder / f.path).as_uri()) for f in card.files]
-        # The card cannot hash itself; it travels unverified, like a local from_pretrained directory.
+        # The card cannot list its own hash: it is hashed as found, so the snapshot carries it too.
+        from .verify import sha256_file
+
+        readme = folder / "README.md"
+        files.append(RemoteFile("README.md", readme.stat().st_size, sha256_file(readme), readme.as_uri()))
         return Manifest(card.name, card.version, card.format, folder.as_uri() + "/", tuple(files))
 
 

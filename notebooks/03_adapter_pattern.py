@@ -1,0 +1,238 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["colab"]
+# Colab only: install the workbook and MXNet without replacing Colab's torch or numpy.
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "zoo-patterns[colab] @ git+https://github.com/zoo-patterns/zoo-patterns"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "mxnet==1.9.1"], check=True)
+
+# %% [markdown]
+# # 03 · The adapter pattern
+#
+# A model zoo serves models written in different frameworks, and every framework has its own
+# way to run a model: its tensor type, its channel order, its inference switch, its way to
+# count parameters and to save. An application that wants *a model* should not care.
+#
+# The **adapter pattern** puts one interface in front of many implementations. Here the
+# interface is `ZooModel`: `predict(x)` on numpy arrays, `input_spec` / `output_spec`,
+# `device` and `to()`, `num_params`, `save()`. We run **the same weights and the same data**
+# through PyTorch, TorchScript, ONNX Runtime, Keras 3 and MXNet Gluon, and check that the
+# answers agree to 1e-5.
+
+# %%
+import tempfile
+import time
+
+import numpy as np
+
+import zoo_patterns as zp
+from zoo_patterns import TensorSpec
+from zoo_patterns.adapters import adapt
+from zoo_patterns.convert import torch_to_gluon, torch_to_keras
+from zoo_patterns.datasets import digits_task
+from zoo_patterns.errors import SpecError
+
+zp.quiet()
+split = digits_task(seed=0)  # digits 0-4: the held-out images, NCHW, values in [0, 1]
+x = split.x_test
+print("test batch:", x.shape, x.dtype, "device for torch:", zp.device())
+
+# %% [markdown]
+# ## 1. Five runtimes, five APIs
+#
+# First without adapters. We take the zoo's PyTorch digits CNN and give its weights to the same
+# architecture in Keras and in Gluon (`zoo_patterns.convert`; lesson 09 explains each step),
+# and the zoo also has its ONNX export. Calling each one natively looks like this:
+
+# %%
+import keras  # noqa: E402
+import torch  # noqa: E402
+
+from zoo_patterns.compat import import_mxnet  # noqa: E402
+
+mx = import_mxnet()
+torch_net = zp.load("digits-cnn-torch", progress=False)  # a torch.nn.Module
+keras_net = torch_to_keras(torch_net)  # a keras.Model
+gluon_net = torch_to_gluon(torch_net)  # a gluon.HybridBlock
+onnx_session = zp.load("digits-cnn-onnx", progress=False)  # an onnxruntime.InferenceSession
+
+with torch.no_grad():
+    out_torch = torch_net.eval()(torch.from_numpy(x)).numpy()  # eval() or dropout stays on
+out_keras = keras.ops.convert_to_numpy(keras_net(np.transpose(x, (0, 2, 3, 1)), training=False))  # NHWC!
+out_gluon = gluon_net(mx.nd.array(x)).asnumpy()  # its own NDArray type
+out_onnx = onnx_session.run(None, {onnx_session.get_inputs()[0].name: x})[0]  # named inputs
+for name, out in [("keras", out_keras), ("gluon", out_gluon), ("onnx", out_onnx)]:
+    print(f"{name:6} max |difference| to torch: {np.abs(out - out_torch).max():.2e}")
+
+# %% [markdown]
+# Four tensor types, two channel orders, three ways to switch off training behaviour, one
+# input name to look up. Every caller must know all of it. Forget `eval()` and dropout
+# silently changes the answers; forget the transpose and Keras gets (540, 1, 8, 8), which it
+# refuses only because 8 ≠ 1, not because it knows what you meant.
+
+# %% [markdown]
+# ## 2. One interface
+#
+# `zp.adapt(native)` looks at the object's class and wraps it in the right adapter. With a
+# card (here, the zoo's) the adapter also knows the input spec: shape, dtype, layout, range.
+# `predict(x, layout="NCHW")` tells the adapter how *our* batch is laid out; the Keras adapter
+# transposes it, the others do not need to.
+
+# %%
+models = {
+    "torch": adapt(torch_net, card=zp.card("digits-cnn-torch")),
+    "torchscript": adapt(torch.jit.trace(torch_net, torch.zeros(1, 1, 8, 8)), card=zp.card("digits-cnn-torch")),
+    "onnx": adapt(onnx_session, card=zp.card("digits-cnn-onnx")),
+    "keras": adapt(keras_net, card=zp.card("digits-cnn-keras")),
+    "gluon": adapt(gluon_net, card=zp.card("digits-cnn-gluon")),
+}
+reference = models["torch"].predict(x, layout="NCHW")
+rows = []
+for name, model in models.items():
+    model.predict(x[:8], layout="NCHW")  # warm-up
+    t0 = time.perf_counter()
+    out = model.predict(x, layout="NCHW")
+    ms = (time.perf_counter() - t0) * 1e3
+    diff = float(np.abs(out - reference).max())
+    acc = float((out.argmax(1) == split.y_test).mean())
+    rows.append((name, type(model).__name__, model.input_spec.layout, model.num_params, diff, acc, ms))
+print(f"{'runtime':12} {'adapter':12} {'layout':6} {'params':>7} {'max|diff|':>10} {'accuracy':>8} {'ms/' + str(len(x)):>7}")
+for row in rows:
+    print(f"{row[0]:12} {row[1]:12} {row[2]:6} {row[3]:>7,} {row[4]:>10.1e} {row[5]:>8.3f} {row[6]:>7.1f}")
+assert all(row[4] <= 1e-5 for row in rows), "the same weights must give the same outputs in every runtime"
+
+# %% [markdown]
+# Same weights, five runtimes, differences at float32 rounding level (≤ 1e-5, asserted).
+# The parameter counts differ slightly because frameworks count different things: Keras and
+# Gluon count BatchNorm's running mean and variance as parameters, torch keeps them as
+# buffers, and ONNX folds some constants away.
+
+# %% [markdown]
+# ## 3. The spec protects the caller
+#
+# The adapter checks each input against the card's `TensorSpec` *before* the framework sees it,
+# and the error says what was expected and what it got. These are the mistakes learners make
+# most with pretrained models:
+
+# %%
+torch_model = models["torch"]
+print("spec:", torch_model.input_spec.describe())
+mistakes = {
+    "forgot to divide by 16": x * 16,
+    "passed NHWC to an NCHW model": np.transpose(x, (0, 2, 3, 1)),
+    "integer pixels": (x * 16).astype(np.int64),
+    "one image, no batch axis": x[0],
+    "a torch tensor": torch.from_numpy(x),
+}
+caught = {}
+for what, bad in mistakes.items():
+    try:
+        torch_model.predict(bad)
+    except SpecError as exc:
+        caught[what] = str(exc)
+    print(f"- {what}:\n    {caught.get(what, 'NOT CAUGHT')}")
+assert set(caught) == set(mistakes)
+assert "Preprocess first" in caught["forgot to divide by 16"] and "layout='NHWC'" in caught["passed NHWC to an NCHW model"]
+
+# %% [markdown]
+# Without the spec, the first mistake is the sneakiest: nothing fails. The network runs on values
+# 16 times too large and still answers, just worse. Let us measure how much worse.
+
+# %%
+with torch.no_grad():
+    unscaled = torch_net(torch.from_numpy(x * 16)).numpy().argmax(1)
+acc_unscaled = float((unscaled == split.y_test).mean())
+print(f"accuracy with correct preprocessing {rows[0][5]:.3f}, forgetting /16: {acc_unscaled:.3f}")
+assert acc_unscaled < rows[0][5] - 0.02  # silently worse: exactly what the range check prevents
+
+# %% [markdown]
+# ## 4. A text model behind the same interface
+#
+# The transformers adapter hides a tokenizer, padding masks and pooling behind the same
+# `predict`: a list of sentences in, one L2-normalised 384-d vector per sentence out.
+
+# %%
+minilm = zp.load("minilm-l6", adapt=True, progress=False)
+print(minilm)
+sentences = ["My parcel has not arrived yet.", "The delivery still hasn't shown up.", "How do I reset my password?"]
+emb = minilm.predict(sentences)
+sim = emb @ emb.T
+print("output:", emb.shape, emb.dtype, " cosine(paraphrase) =", round(float(sim[0, 1]), 3), " cosine(unrelated) =", round(float(sim[0, 2]), 3))
+assert emb.shape == (3, 384) and np.allclose(np.linalg.norm(emb, axis=1), 1, atol=1e-5)
+assert sim[0, 1] > sim[0, 2] + 0.3
+
+# %% [markdown]
+# ## 5. Your own model joins the zoo
+#
+# `adapt` works on models the zoo has never seen. Keras records its input (`keras.Input`), so
+# the spec is inferred; torch does not, so we say what goes in. `save()` writes the framework's
+# safe format plus a card with every file's sha256, and the loader opens it again.
+
+# %%
+keras.utils.set_random_seed(0)
+inputs = keras.Input((8, 8, 1), name="pixels")
+hidden = keras.layers.Conv2D(8, 3, activation="relu")(inputs)
+mine_keras = adapt(keras.Model(inputs, keras.layers.Dense(5)(keras.layers.Flatten()(hidden))))
+print("inferred from keras.Input:", mine_keras.input_spec.describe())
+
+torch.manual_seed(0)
+mlp = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Linear(32, 5))
+image = TensorSpec("image", ("batch", "channel", "height", "width"), (None, 1, 8, 8), "float32", "NCHW", (0.0, 1.0))
+mine_torch = adapt(mlp, input_spec=image)
+
+with tempfile.TemporaryDirectory() as tmp:
+    for model in (mine_keras, mine_torch):
+        folder = model.save(f"{tmp}/{model.framework}")
+        again = zp.load(str(folder), adapt=True, cache=f"{tmp}/cache", progress=False)
+        same = np.abs(again.predict(x, layout="NCHW") - model.predict(x, layout="NCHW")).max()
+        print(f"{model.framework:6} saved as {again.card.format:12} files: {[f.path for f in again.card.files]}  round-trip max|diff| {same:.1e}")
+        assert same <= 1e-6
+
+# %% [markdown]
+# ## 6. Devices
+#
+# One function, `zp.device()`, picks `cuda` when torch sees a GPU and the CPU otherwise;
+# `ZOO_PATTERNS_DEVICE` overrides it. Adapters move with `to()`. The TensorFlow and MXNet
+# wheels installed here are CPU builds, so their adapters refuse `cuda` with a clear message
+# instead of failing later.
+
+# %%
+device = zp.device()
+models["torch"].to(device)
+print("torch model on", models["torch"].device)
+try:
+    models["keras"].to("cuda")
+except zp.ZooError as exc:
+    print("keras:", exc)
+models["torch"].to("cpu")
+assert models["torch"].device == "cpu"
+
+# %% [markdown]
+# ## 7. The pattern in the real zoos
+#
+# | library | what it returns | where the adapter is |
+# | --- | --- | --- |
+# | timm, torchvision | a `torch.nn.Module` | none: one framework, so none is needed; preprocessing travels separately (`resolve_data_config`, `weights.transforms()`) |
+# | transformers | a framework model; `pipeline(...)` wraps model + tokenizer + post-processing | `Pipeline` is a task-level adapter, much like `TransformersModel.predict` |
+# | Keras 3 | one `keras.Model` API over TensorFlow, JAX and PyTorch backends | inside the framework: the backend is adapted, not the model |
+# | ONNX Runtime | one session API for models exported from any framework | the *format* is the adapter: export once, run anywhere |
+# | this workbook | `ZooModel` over all five | `zoo_patterns/adapters/`, one module per framework, one contract test suite for all |
+#
+# The last row's contract tests (`tests/test_adapters.py`) run the same checks against every
+# adapter: output shape and dtype, cross-runtime parity, refused inputs, device moves, and save
+# and load round trips.

@@ -1,0 +1,118 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["colab"]
+# Colab only: install the workbook and MXNet without replacing Colab's torch or numpy.
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "zoo-patterns[colab] @ git+https://github.com/zoo-patterns/zoo-patterns"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "mxnet==1.9.1"], check=True)
+
+# %% [markdown]
+# # Exercise 03 · The adapter pattern
+#
+# Write an adapter for a runtime the workbook does not know (scikit-learn), measure parity
+# between two runtimes, and write the spec a torch model cannot infer for itself.
+
+# %%
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+import zoo_patterns as zp
+from zoo_patterns import TensorSpec
+from zoo_patterns.adapters import ZooModel
+from zoo_patterns.datasets import digits_task
+from zoo_patterns.exercises import ____
+from zoo_patterns.exercises.ex03 import q1, q2, q3
+
+zp.quiet()
+split = digits_task(seed=0)
+clf = LogisticRegression(max_iter=500).fit(split.x_train.reshape(len(split.x_train), -1), split.y_train)
+flat = TensorSpec("pixels", ("batch", "features"), (None, 64), "float32", "", (0.0, 1.0), "8x8 digit, flattened, divided by 16")
+
+# %% [markdown]
+# ## Q1 · An adapter for a new runtime
+# `ZooModel` does the spec checking in `predict`; an adapter only fills in what is
+# framework-specific. Write `SklearnModel`, a `ZooModel` for fitted scikit-learn classifiers:
+# `_predict(x)` returns class probabilities (float32), `num_params` counts `coef_` and
+# `intercept_`, and `_save(folder)` writes the arrays *without pickle* and returns the paths.
+
+# %%
+# BEGIN SOLUTION
+#> class SklearnModel(ZooModel):
+#>     framework = "sklearn"
+#>     native_format = "npz"
+#>
+#>     def _predict(self, x):
+#>         raise NotImplementedError("return class probabilities")
+#>
+#>     @property
+#>     def num_params(self):
+#>         raise NotImplementedError("count coef_ and intercept_")
+#>
+#>     def _save(self, folder):
+#>         raise NotImplementedError("save the arrays, no pickle")
+class SklearnModel(ZooModel):
+    framework = "sklearn"
+    native_format = "npz"
+
+    def _predict(self, x):
+        return self.native.predict_proba(x).astype(np.float32)
+
+    @property
+    def num_params(self):
+        return int(self.native.coef_.size + self.native.intercept_.size)
+
+    def _save(self, folder):
+        path = folder / "model.npz"
+        np.savez(path, coef=self.native.coef_, intercept=self.native.intercept_, classes=self.native.classes_)
+        return [path]
+# END SOLUTION
+
+
+# %% tags=["check"]
+q1.check(SklearnModel, clf, flat)
+
+# %% [markdown]
+# ## Q2 · Parity
+# `digits-cnn-onnx` is the ONNX export of `digits-cnn-torch`. Through their adapters, compute
+# `max_diff`: the largest absolute difference between their outputs on `split.x_test`.
+
+# %%
+# BEGIN SOLUTION
+#> max_diff = ____
+torch_out = zp.load("digits-cnn-torch", adapt=True).predict(split.x_test)
+onnx_out = zp.load("digits-cnn-onnx", adapt=True).predict(split.x_test)
+max_diff = float(np.abs(onnx_out - torch_out).max())
+print(f"max |onnx - torch| = {max_diff:.2e}")
+# END SOLUTION
+
+# %% tags=["check"]
+q2.check(max_diff)
+
+# %% [markdown]
+# ## Q3 · A spec torch cannot infer
+# A torch MLP takes flattened digits: 64 features per example, float32, values in [0, 1].
+# Write its input spec, `pixels`, so that `zp.adapt(mlp, input_spec=pixels)` works.
+
+# %%
+# BEGIN SOLUTION
+#> pixels = ____
+pixels = TensorSpec("pixels", ("batch", "features"), (None, 64), "float32", "", (0.0, 1.0))
+# END SOLUTION
+
+# %% tags=["check"]
+q3.check(pixels)

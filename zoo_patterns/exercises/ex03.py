@@ -1,0 +1,129 @@
+"""Checks for exercise 03: the adapter pattern."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from . import Question, expect
+
+
+def _check_sklearn_adapter(adapter_class, clf, spec) -> None:
+    from ..adapters import ZooModel
+    from ..errors import SpecError
+
+    expect(isinstance(adapter_class, type) and issubclass(adapter_class, ZooModel), "SklearnModel should subclass ZooModel.")
+    model = adapter_class(clf, input_spec=spec)
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, (7, 64)).astype(np.float32)
+    out = model.predict(x)
+    expect(isinstance(out, np.ndarray), f"predict should return a numpy array, got {type(out).__name__}.")
+    expect(
+        out.shape == (7, len(clf.classes_)),
+        f"predict should give one probability per class: shape (7, {len(clf.classes_)}), got {out.shape}.",
+    )
+    expect(np.allclose(out, clf.predict_proba(x), atol=1e-6), "predict should return the classifier's class probabilities.")
+    expect(
+        model.num_params == clf.coef_.size + clf.intercept_.size,
+        f"num_params should count coef_ and intercept_: {clf.coef_.size + clf.intercept_.size}, got {model.num_params}.",
+    )
+    try:
+        model.predict(x * 16)
+    except SpecError:
+        pass
+    else:
+        expect(False, "an input outside the spec's range was accepted; _predict should only be reached through predict().")
+    with tempfile.TemporaryDirectory() as tmp:
+        files = model._save(Path(tmp))
+        expect(files and all(Path(f).exists() for f in files), "_save should write files and return their paths.")
+        for f in files:
+            expect(
+                Path(f).suffix not in {".pkl", ".pickle", ".joblib"},
+                f"{Path(f).name} is a pickle; save the arrays with np.savez instead.",
+            )
+            if Path(f).suffix == ".npz":
+                np.load(f, allow_pickle=False)  # fails if object arrays were saved
+
+
+q1 = Question(
+    "q1",
+    _check_sklearn_adapter,
+    hints=[
+        "Subclass ZooModel and implement three things: _predict(x), the num_params property, and _save(folder).",
+        "_predict returns self.native.predict_proba(x).astype('float32'); num_params is coef_.size + intercept_.size; "
+        "_save writes np.savez(folder / 'model.npz', coef=..., intercept=...) and returns [that path].",
+    ],
+    solution="""class SklearnModel(ZooModel):
+    framework = "sklearn"
+    native_format = "npz"
+
+    def _predict(self, x):
+        return self.native.predict_proba(x).astype(np.float32)
+
+    @property
+    def num_params(self):
+        return int(self.native.coef_.size + self.native.intercept_.size)
+
+    def _save(self, folder):
+        path = folder / "model.npz"
+        np.savez(path, coef=self.native.coef_, intercept=self.native.intercept_, classes=self.native.classes_)
+        return [path]""",
+)
+
+
+def _check_parity(answer) -> None:
+    from .. import load
+    from ..datasets import digits_task
+
+    expect(isinstance(answer, (float, np.floating)), f"expected one number (a float), got {type(answer).__name__}.")
+    x = digits_task(seed=0).x_test
+    truth = float(
+        np.abs(
+            load("digits-cnn-onnx", adapt=True, progress=False).predict(x)
+            - load("digits-cnn-torch", adapt=True, progress=False).predict(x)
+        ).max()
+    )
+    expect(answer >= 0, "a maximum absolute difference cannot be negative.")
+    expect(abs(answer - truth) <= 1e-9, "that is not the largest absolute difference over the whole test batch (split.x_test).")
+
+
+q2 = Question(
+    "q2",
+    _check_parity,
+    hints=[
+        "Load both with zp.load(name, adapt=True) and predict on split.x_test.",
+        "float(np.abs(onnx_out - torch_out).max())",
+    ],
+    solution="""torch_out = zp.load("digits-cnn-torch", adapt=True).predict(split.x_test)
+onnx_out = zp.load("digits-cnn-onnx", adapt=True).predict(split.x_test)
+max_diff = float(np.abs(onnx_out - torch_out).max())""",
+)
+
+
+def _check_spec(spec) -> None:
+    from ..cards import TensorSpec
+
+    expect(isinstance(spec, TensorSpec), f"expected a TensorSpec, got {type(spec).__name__}.")
+    expect(
+        len(spec.shape) == 2 and spec.shape[0] is None,
+        f"the batch axis should be free (None) and there are 2 axes; got shape {spec.shape}.",
+    )
+    expect(spec.shape[1] == 64, f"each example has 64 features; got {spec.shape[1]}.")
+    expect(spec.dtype == "float32", f"torch.nn.Linear weights are float32; the spec says {spec.dtype}.")
+    expect(
+        spec.value_range is not None and tuple(spec.value_range) == (0.0, 1.0),
+        "pixels are divided by 16, so the range is (0.0, 1.0).",
+    )
+
+
+q3 = Question(
+    "q3",
+    _check_spec,
+    hints=[
+        "TensorSpec(name, dims, shape, dtype, layout, value_range): None in shape means 'any size'.",
+        "TensorSpec('pixels', ('batch', 'features'), (None, 64), 'float32', '', (0.0, 1.0))",
+    ],
+    solution="pixels = TensorSpec('pixels', ('batch', 'features'), (None, 64), 'float32', '', (0.0, 1.0))",
+)
