@@ -32,10 +32,18 @@ def test_every_card_validates_and_every_hash_matches(zoo):
 
 
 def test_only_safe_formats_are_published(zoo):
-    allowed = {".safetensors", ".keras", ".params", ".onnx", ".json", ".md", ".txt", ".jit"}
+    """No pickles: only formats that load without running code, plus the one hub repository that is code on purpose."""
+    allowed = {".safetensors", ".keras", ".params", ".onnx", ".json", ".md", ".txt", ".jit", ".pb", ".index"}
     files = [p for p in zoo.rglob("*") if p.is_file()]
-    unsafe = [str(p.relative_to(zoo)) for p in files if p.suffix not in allowed]
+    unsafe = [
+        str(p.relative_to(zoo))
+        for p in files
+        if p.suffix not in allowed
+        and not p.name.startswith("variables.data-")  # SavedModel tensors (TensorBundle format)
+        and str(p.relative_to(zoo)) != "digits-cnn-torchhub/hubconf.py"  # PyTorch Hub's entry points: code, hash-checked
+    ]
     assert not unsafe, f"unsafe or unexpected files published: {unsafe}"
+    assert not [p for p in files if p.suffix in {".pkl", ".pickle", ".pt", ".pth", ".bin", ".h5"}]
 
 
 def test_pretrained_digits_models_are_accurate(zoo):
@@ -61,7 +69,7 @@ def test_cli_list_shows_five_runtimes_and_json_contract(zoo):
     for row in rows:
         assert {"name", "framework", "task", "license", "files"} <= set(row)
         assert all(len(f["sha256"]) == 64 for f in row["files"])
-    one = json.loads(run_cli("list", "digits-*", "--framework", "gluon", "--zoo", str(zoo), "--json").stdout)
+    one = json.loads(run_cli("list", "digits-cnn-*", "--framework", "gluon", "--zoo", str(zoo), "--json").stdout)
     assert [r["name"] for r in one] == ["digits-cnn-gluon"]
 
 

@@ -78,6 +78,32 @@ def digits_task(
     return Split(x[tr], remap[y[tr]], x[te], remap[y[te]], tuple(classes))
 
 
+ALL_CLASSES = tuple(range(10))
+
+
+def digits_transfer_task(*, labels_per_class: int = 1, draw: int = 0) -> Split:
+    """The transfer task of lessons 01 and 06-08: all ten digits, a few labels each.
+
+    The zoo's digits models were pretrained on classes 0-4 (``digits_task(seed=0)``).
+    This task adds the new classes 5-9 and gives only ``labels_per_class``
+    labelled images of every class: extending a pretrained model to new
+    classes with little data. The test set is never seen in pretraining: for
+    classes 0-4 it is exactly the pretraining's held-out split (the seeded
+    stream draws classes 0-4 first, in the same order), and ``draw`` only
+    changes which training images are labelled.
+    """
+    full = digits_task(ALL_CLASSES, seed=0)
+    rng = np.random.default_rng(1000 + draw)
+    picked = []
+    for c in ALL_CLASSES:
+        pool = np.flatnonzero(full.y_train == c)
+        if not 1 <= labels_per_class <= len(pool):
+            raise ValueError(f"labels_per_class must be between 1 and {len(pool)}, got {labels_per_class}.")
+        picked.append(rng.choice(pool, labels_per_class, replace=False))
+    idx = rng.permutation(np.concatenate(picked))
+    return Split(full.x_train[idx], full.y_train[idx], full.x_test, full.y_test, ALL_CLASSES)
+
+
 @dataclass(frozen=True)
 class TextSplit:
     """Short texts with integer labels; ``labels`` names them."""
@@ -92,12 +118,21 @@ class TextSplit:
 def helpdesk_task(*, labels_per_class: int | None = None, seed: int = 0) -> TextSplit:
     """Customer help-desk messages in five classes: billing, login, delivery, bug, cancel.
 
-    Written by hand for this workbook (``data/helpdesk.tsv``, Apache-2.0). The
-    test messages were written *after* the training ones, on purpose without
-    their keywords ("two identical amounts were taken" for a double charge,
-    "the program quits" for a crash): a bag-of-words model trained from scratch
-    cannot match words it never saw, while a pretrained sentence encoder can
-    recognise the same meaning in new wording. That gap is what lesson 01 measures.
+    300 messages, 40 training and 20 test per class, written by hand for this
+    workbook (``data/helpdesk.tsv``, Apache-2.0). How they were written:
+
+    1. The training messages come first, in the words customers usually use
+       ("charged twice", "password reset", "parcel", "app crashes", "cancel").
+    2. The test messages were written afterwards, each meaning one class, but
+       *without* that class's training keywords: "two identical amounts were
+       taken" for a double charge, "the program quits" for a crash, "discontinue
+       the service" for a cancellation.
+    3. ``tests/test_datasets.py`` enforces rule 2: no test message contains a
+       word that is frequent and distinctive in its class's training messages.
+
+    So a bag-of-words model trained from scratch cannot match words it never
+    saw, while a pretrained sentence encoder can recognise the same meaning in
+    new wording. Lessons 01 and 07 measure that gap.
     """
     from importlib.resources import files
 

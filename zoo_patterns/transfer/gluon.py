@@ -1,0 +1,117 @@
+"""Run a :class:`TransferPlan` in MXNet Gluon on the zoo's digits CNN.
+
+Freezing is ``param.grad_req = "null"`` (no gradient is even allocated). A
+frozen BatchNorm must also stop updating its running statistics, which in
+Gluon is the layer's ``use_global_stats`` option; it is set here when the
+convolution group is frozen. One ``gluon.Trainer`` per group gives per-group
+learning rates.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ..compat import import_mxnet
+from ..datasets import Split
+from .history import History
+from .plan import TransferPlan
+
+
+def _groups(net) -> dict:
+    return {"convs": list(net.backbone)[:6], "fc": [list(net.backbone)[8]], "head": [net.head]}
+
+
+def build(plan: TransferPlan):
+    mx = import_mxnet()
+    from .. import load
+    from ..zoo import gluon_digits
+
+    gluon_digits.seed_everything(plan.seed)
+    dropout = plan.regularisation.dropout
+    net = gluon_digits.build_net(plan.num_classes, **({"dropout": dropout} if dropout is not None else {}))
+    if plan.base is None:
+        return net
+    pretrained = load(plan.base, progress=False)
+    if not isinstance(pretrained, mx.gluon.Block):  # a torch digits CNN: same layouts, copy its weights across
+        from ..convert import torch_to_gluon
+
+        pretrained = torch_to_gluon(pretrained)
+    for new, old in zip(list(net.backbone), list(pretrained.backbone), strict=True):
+        for (_, p_new), (_, p_old) in zip(sorted(new.collect_params().items()), sorted(old.collect_params().items()), strict=True):
+            p_new.set_data(p_old.data())
+    if plan.head == "extend":
+        for (name, p_new), (_, p_old) in zip(sorted(net.head.collect_params().items()), sorted(pretrained.head.collect_params().items()), strict=True):
+            data = p_new.data().asnumpy()
+            data[: p_old.shape[0]] = p_old.data().asnumpy()
+            p_new.set_data(mx.nd.array(data))
+    return net
+
+
+def _accuracy(net, x: np.ndarray, y: np.ndarray) -> float:
+    mx = import_mxnet()
+    return float((net(mx.nd.array(x)).argmax(axis=1).asnumpy() == y).mean())
+
+
+def fit(plan: TransferPlan, split: Split, *, validation: Split | None = None, progress: bool = True, label: str = ""):
+    mx = import_mxnet()
+    from mxnet import autograd, gluon
+    from tqdm.auto import trange
+
+    start = time.perf_counter()
+    net = build(plan)
+    groups = _groups(net)
+    reg = plan.regularisation
+    params = {g: {k: p for block in groups[g] for k, p in block.collect_params().items()} for g in plan.groups}
+    trainers = {
+        g: gluon.Trainer(params[g], "adamw" if reg.weight_decay else "adam",
+                         {"learning_rate": plan.lr_for(g), **({"wd": reg.weight_decay} if reg.weight_decay else {})})
+        for g in plan.groups
+        if params[g]
+    }
+    loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+    rng = np.random.default_rng(plan.seed)
+    history = History(label or plan.describe())
+    best, best_params, waited = -1.0, None, 0
+    for epoch in trange(1, plan.epochs + 1, desc=label or "gluon", leave=False, disable=not progress):
+        active = plan.trainable_at(epoch)
+        for g, block_params in params.items():
+            for p in block_params.values():
+                if p.name.endswith(("running_mean", "running_var")):
+                    continue  # statistics, never trained by gradient
+                p.grad_req = "write" if g in active else "null"
+        for block in groups["convs"]:
+            if type(block).__name__ == "BatchNorm":
+                block._kwargs["use_global_stats"] = "convs" not in active  # frozen BN keeps its statistics
+        total, order = 0.0, rng.permutation(len(split.y_train))
+        for i in range(0, len(order), plan.batch_size):
+            idx = order[i : i + plan.batch_size]
+            x, y = mx.nd.array(split.x_train[idx]), mx.nd.array(split.y_train[idx])
+            with autograd.record():
+                loss = loss_fn(net(x), y).mean()
+                if reg.l1:
+                    loss = loss + reg.l1 * sum(p.data().abs().sum() for g in active for p in params[g].values()
+                                               if p.grad_req != "null" and len(p.shape) > 1)
+            loss.backward()
+            for g in active:
+                if g in trainers:
+                    trainers[g].step(1, ignore_stale_grad=True)  # the loss is already a mean
+            total += float(loss.asscalar()) * len(idx)
+        history.loss.append(total / len(order))
+        history.test_accuracy.append(_accuracy(net, split.x_test, split.y_test))
+        if validation is not None:
+            history.val_accuracy.append(_accuracy(net, validation.x_test, validation.y_test))
+        if reg.early_stopping:
+            score = history.val_accuracy[-1] if validation is not None else -history.loss[-1]
+            if score > best:
+                best, best_params, waited = score, {k: p.data().copy() for k, p in net.collect_params().items()}, 0
+            else:
+                waited += 1
+                if waited >= reg.early_stopping:
+                    history.stopped_early = epoch
+                    for k, p in net.collect_params().items():
+                        p.set_data(best_params[k])
+                    break
+    history.seconds = time.perf_counter() - start
+    return net, history

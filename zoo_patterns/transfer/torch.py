@@ -1,0 +1,107 @@
+"""Run a :class:`TransferPlan` in PyTorch on the zoo's digits CNN.
+
+Freezing is ``param.requires_grad = False``, and the frozen layers are also put
+in ``eval()`` mode: otherwise BatchNorm keeps updating its running statistics
+from a handful of new images, which quietly undoes the pretraining even though
+no weight receives a gradient.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+
+import numpy as np
+
+from ..datasets import Split
+from .history import History
+from .plan import TransferPlan
+
+
+def _groups(net) -> dict:
+    return {"convs": net.backbone[:6], "fc": net.backbone[8], "head": net.head}
+
+
+def build(plan: TransferPlan):
+    """The network a plan starts from: pretrained weights (minus the head, or extended) or random ones."""
+    import torch
+
+    from .. import load
+    from ..zoo.torch_digits import DigitsCNN
+
+    torch.manual_seed(plan.seed)
+    dropout = plan.regularisation.dropout
+    if plan.base is None:
+        return DigitsCNN(plan.num_classes, **({"dropout": dropout} if dropout is not None else {}))
+    pretrained = load(plan.base, progress=False)
+    config = {**pretrained.config, "num_classes": plan.num_classes, **({"dropout": dropout} if dropout is not None else {})}
+    net = DigitsCNN(**config)
+    state = pretrained.state_dict()
+    net.load_state_dict({k: v for k, v in state.items() if not k.startswith("head.")}, strict=False)
+    if plan.head == "extend":  # keep what the old head knows about its classes; new rows start random
+        known = state["head.weight"].shape[0]
+        with torch.no_grad():
+            net.head.weight[:known] = state["head.weight"]
+            net.head.bias[:known] = state["head.bias"]
+    return net
+
+
+def _accuracy(net, x: np.ndarray, y: np.ndarray) -> float:
+    import torch
+
+    net.eval()
+    with torch.inference_mode():
+        return float((net(torch.from_numpy(x)).argmax(1).numpy() == y).mean())
+
+
+def fit(plan: TransferPlan, split: Split, *, validation: Split | None = None, progress: bool = True, label: str = ""):
+    """Train by the plan; returns ``(network, History)``. Deterministic for a given plan.seed."""
+    import torch
+    from torch import nn
+    from tqdm.auto import trange
+
+    start = time.perf_counter()
+    net = build(plan)
+    groups = _groups(net)
+    reg = plan.regularisation
+    optimizer = torch.optim.AdamW(
+        [{"params": list(groups[g].parameters()), "lr": plan.lr_for(g)} for g in plan.groups], weight_decay=reg.weight_decay
+    )
+    gen = torch.Generator().manual_seed(plan.seed)
+    x, y = torch.from_numpy(split.x_train), torch.from_numpy(split.y_train)
+    history = History(label or plan.describe())
+    best, best_state, waited = -1.0, None, 0
+    for epoch in trange(1, plan.epochs + 1, desc=label or "torch", leave=False, disable=not progress):
+        active = plan.trainable_at(epoch)
+        net.train()
+        for name, module in groups.items():
+            for p in module.parameters():
+                p.requires_grad = name in active
+            if name not in active:
+                module.eval()  # frozen BatchNorm keeps its pretrained statistics
+        total, order = 0.0, torch.randperm(len(x), generator=gen)
+        for i in range(0, len(x), plan.batch_size):
+            idx = order[i : i + plan.batch_size]
+            optimizer.zero_grad()
+            loss = nn.functional.cross_entropy(net(x[idx]), y[idx])
+            if reg.l1:
+                loss = loss + reg.l1 * sum(p.abs().sum() for p in net.parameters() if p.requires_grad and p.ndim > 1)
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(idx)
+        history.loss.append(total / len(x))
+        history.test_accuracy.append(_accuracy(net, split.x_test, split.y_test))
+        if validation is not None:
+            history.val_accuracy.append(_accuracy(net, validation.x_test, validation.y_test))
+        if reg.early_stopping:
+            score = history.val_accuracy[-1] if validation is not None else -history.loss[-1]
+            if score > best:
+                best, best_state, waited = score, copy.deepcopy(net.state_dict()), 0
+            else:
+                waited += 1
+                if waited >= reg.early_stopping:
+                    history.stopped_early = epoch
+                    net.load_state_dict(best_state)  # the best epoch's weights, not the last ones
+                    break
+    history.seconds = time.perf_counter() - start
+    return net.eval(), history
