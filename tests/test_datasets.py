@@ -30,11 +30,15 @@ def test_helpdesk_test_messages_avoid_their_class_training_keywords():
     """A keyword: in at least 3 training messages of the class, and more often there than in all others together."""
     split = helpdesk_task()
     for c, label in enumerate(split.labels):
-        mine = collections.Counter(w for t, y in zip(split.train_texts, split.y_train) if y == c for w in _words(t))
-        rest = collections.Counter(w for t, y in zip(split.train_texts, split.y_train) if y != c for w in _words(t))
+        mine = collections.Counter(w for t, y in zip(split.train_texts, split.y_train, strict=True) if y == c for w in _words(t))
+        rest = collections.Counter(w for t, y in zip(split.train_texts, split.y_train, strict=True) if y != c for w in _words(t))
         keywords = {w for w, n in mine.items() if n >= 3 and n > rest[w] and len(w) > 2} - GENERIC
         assert len(keywords) >= 5, label
-        leaks = [(t, sorted(_words(t) & keywords)) for t, y in zip(split.test_texts, split.y_test) if y == c and _words(t) & keywords]
+        leaks = [
+            (t, sorted(_words(t) & keywords))
+            for t, y in zip(split.test_texts, split.y_test, strict=True)
+            if y == c and _words(t) & keywords
+        ]
         assert leaks == [], f"{label}: test messages reuse training keywords: {leaks}"
 
 
@@ -55,5 +59,5 @@ def test_digits_transfer_task_never_tests_on_pretraining_images():
     seen = {x.tobytes() for x in pretrain.x_train}
     assert not any(x.tobytes() in seen for x in task.x_test)  # no test image was a pretraining image
     held_out = {x.tobytes() for x in pretrain.x_test}
-    old_test = {x.tobytes() for x, y in zip(task.x_test, task.y_test) if y < 5}
+    old_test = {x.tobytes() for x, y in zip(task.x_test, task.y_test, strict=True) if y < 5}
     assert old_test == held_out  # classes 0-4 are tested on exactly the pretraining's held-out images

@@ -15,14 +15,24 @@ from .evaluate import Report, evaluate, plot_confusion, plot_curves
 from .history import History, mean_history
 from .plan import Regularisation, TransferPlan
 
-TRAINERS = {"torch": "torch", "keras": "keras", "gluon": "gluon"}
+TRAINERS = {"torch": "torch", "keras": "keras", "gluon": "gluon", "text": "text"}
 
 
 def fit(framework: str, plan: TransferPlan, split, **kwargs):
-    """Run ``plan`` in ``framework`` ("torch", "keras" or "gluon"); returns ``(model, History)``."""
+    """Run ``plan`` with a trainer ("torch", "keras", "gluon", or "text" for MiniLM); returns ``(model, History)``."""
     if framework not in TRAINERS:
         raise ValueError(f"no trainer for {framework!r}; expected one of {sorted(TRAINERS)}.")
     return importlib.import_module(f".{TRAINERS[framework]}", __name__).fit(plan, split, **kwargs)
 
 
-__all__ = ["History", "Regularisation", "Report", "TransferPlan", "evaluate", "fit", "mean_history", "plot_confusion", "plot_curves"]
+__all__ = [
+    "History",
+    "Regularisation",
+    "Report",
+    "TransferPlan",
+    "evaluate",
+    "fit",
+    "mean_history",
+    "plot_confusion",
+    "plot_curves",
+]

@@ -27,7 +27,9 @@ class Report:
     def table(self) -> str:
         rows = [f"{'class':>10} {'precision':>9} {'recall':>7} {'F1':>6} {'support':>8}"]
         for i, label in enumerate(self.labels):
-            rows.append(f"{label:>10} {self.precision[i]:>9.3f} {self.recall[i]:>7.3f} {self.f1[i]:>6.3f} {int(self.confusion[i].sum()):>8}")
+            rows.append(
+                f"{label:>10} {self.precision[i]:>9.3f} {self.recall[i]:>7.3f} {self.f1[i]:>6.3f} {int(self.confusion[i].sum()):>8}"
+            )
         rows.append(f"{'accuracy':>10} {self.accuracy:>25.3f}   macro F1 {self.macro_f1:.3f}")
         return "\n".join(rows)
 
@@ -56,7 +58,9 @@ def plot_confusion(report: Report, ax=None, title: str = ""):
     ax.set_ylabel("true")
     for (i, j), n in np.ndenumerate(report.confusion):
         if n:
-            ax.text(j, i, str(n), ha="center", va="center", fontsize=7, color="white" if n > report.confusion.max() / 2 else "black")
+            ax.text(
+                j, i, str(n), ha="center", va="center", fontsize=7, color="white" if n > report.confusion.max() / 2 else "black"
+            )
     ax.set_title(title or f"accuracy {report.accuracy:.3f}")
     return ax
 

@@ -1,10 +1,11 @@
 """Run a :class:`TransferPlan` in MXNet Gluon on the zoo's digits CNN.
 
-Freezing is ``param.grad_req = "null"`` (no gradient is even allocated). A
-frozen BatchNorm must also stop updating its running statistics, which in
-Gluon is the layer's ``use_global_stats`` option; it is set here when the
-convolution group is frozen. One ``gluon.Trainer`` per group gives per-group
-learning rates.
+Freezing is ``param.grad_req = "null"`` (no gradient is even allocated).
+Unlike torch, nothing more is needed for BatchNorm: when none of a block's
+inputs or parameters need a gradient, autograd does not record it, so it runs
+as in inference and its running statistics stay put
+(``tests/test_transfer.py`` checks this). One ``gluon.Trainer`` per group
+gives per-group learning rates.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 
 from ..compat import import_mxnet
 from ..datasets import Split
-from .history import History
+from .history import EarlyStopping, History
 from .plan import TransferPlan
 
 
@@ -39,10 +40,14 @@ def build(plan: TransferPlan):
 
         pretrained = torch_to_gluon(pretrained)
     for new, old in zip(list(net.backbone), list(pretrained.backbone), strict=True):
-        for (_, p_new), (_, p_old) in zip(sorted(new.collect_params().items()), sorted(old.collect_params().items()), strict=True):
+        for (_, p_new), (_, p_old) in zip(
+            sorted(new.collect_params().items()), sorted(old.collect_params().items()), strict=True
+        ):
             p_new.set_data(p_old.data())
     if plan.head == "extend":
-        for (name, p_new), (_, p_old) in zip(sorted(net.head.collect_params().items()), sorted(pretrained.head.collect_params().items()), strict=True):
+        for (_, p_new), (_, p_old) in zip(
+            sorted(net.head.collect_params().items()), sorted(pretrained.head.collect_params().items()), strict=True
+        ):
             data = p_new.data().asnumpy()
             data[: p_old.shape[0]] = p_old.data().asnumpy()
             p_new.set_data(mx.nd.array(data))
@@ -65,15 +70,18 @@ def fit(plan: TransferPlan, split: Split, *, validation: Split | None = None, pr
     reg = plan.regularisation
     params = {g: {k: p for block in groups[g] for k, p in block.collect_params().items()} for g in plan.groups}
     trainers = {
-        g: gluon.Trainer(params[g], "adamw" if reg.weight_decay else "adam",
-                         {"learning_rate": plan.lr_for(g), **({"wd": reg.weight_decay} if reg.weight_decay else {})})
+        g: gluon.Trainer(
+            params[g],
+            "adamw" if reg.weight_decay else "adam",
+            {"learning_rate": plan.lr_for(g), **({"wd": reg.weight_decay} if reg.weight_decay else {})},
+        )
         for g in plan.groups
         if params[g]
     }
     loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
     rng = np.random.default_rng(plan.seed)
     history = History(label or plan.describe())
-    best, best_params, waited = -1.0, None, 0
+    stopper = EarlyStopping(reg.early_stopping)
     for epoch in trange(1, plan.epochs + 1, desc=label or "gluon", leave=False, disable=not progress):
         active = plan.trainable_at(epoch)
         for g, block_params in params.items():
@@ -81,9 +89,6 @@ def fit(plan: TransferPlan, split: Split, *, validation: Split | None = None, pr
                 if p.name.endswith(("running_mean", "running_var")):
                     continue  # statistics, never trained by gradient
                 p.grad_req = "write" if g in active else "null"
-        for block in groups["convs"]:
-            if type(block).__name__ == "BatchNorm":
-                block._kwargs["use_global_stats"] = "convs" not in active  # frozen BN keeps its statistics
         total, order = 0.0, rng.permutation(len(split.y_train))
         for i in range(0, len(order), plan.batch_size):
             idx = order[i : i + plan.batch_size]
@@ -91,8 +96,12 @@ def fit(plan: TransferPlan, split: Split, *, validation: Split | None = None, pr
             with autograd.record():
                 loss = loss_fn(net(x), y).mean()
                 if reg.l1:
-                    loss = loss + reg.l1 * sum(p.data().abs().sum() for g in active for p in params[g].values()
-                                               if p.grad_req != "null" and len(p.shape) > 1)
+                    loss = loss + reg.l1 * sum(
+                        p.data().abs().sum()
+                        for g in active
+                        for p in params[g].values()
+                        if p.grad_req != "null" and len(p.shape) > 1
+                    )
             loss.backward()
             for g in active:
                 if g in trainers:
@@ -102,16 +111,9 @@ def fit(plan: TransferPlan, split: Split, *, validation: Split | None = None, pr
         history.test_accuracy.append(_accuracy(net, split.x_test, split.y_test))
         if validation is not None:
             history.val_accuracy.append(_accuracy(net, validation.x_test, validation.y_test))
-        if reg.early_stopping:
-            score = history.val_accuracy[-1] if validation is not None else -history.loss[-1]
-            if score > best:
-                best, best_params, waited = score, {k: p.data().copy() for k, p in net.collect_params().items()}, 0
-            else:
-                waited += 1
-                if waited >= reg.early_stopping:
-                    history.stopped_early = epoch
-                    for k, p in net.collect_params().items():
-                        p.set_data(best_params[k])
-                    break
+        if stopper.step(history, save=lambda: {k: p.data().copy() for k, p in net.collect_params().items()}):
+            for k, p in net.collect_params().items():
+                p.set_data(stopper.best_state[k])
+            break
     history.seconds = time.perf_counter() - start
     return net, history

@@ -39,5 +39,35 @@ def mean_history(histories: list[History], label: str = "") -> History:
         rows = [pad(getattr(h, name)) for h in histories if getattr(h, name)]
         return [sum(col) / len(col) for col in zip(*rows, strict=True)] if rows else []
 
-    return History(label or histories[0].label, avg("loss"), avg("test_accuracy"), avg("val_accuracy"),
-                   seconds=sum(h.seconds for h in histories) / len(histories))
+    return History(
+        label or histories[0].label,
+        avg("loss"),
+        avg("test_accuracy"),
+        avg("val_accuracy"),
+        seconds=sum(h.seconds for h in histories) / len(histories),
+    )
+
+
+class EarlyStopping:
+    """Stop when the monitored score has not improved for ``patience`` epochs, and keep the best weights.
+
+    The score is the validation accuracy when there is a validation split,
+    otherwise minus the training loss. ``save`` snapshots the weights; the
+    trainer restores ``best_state`` when :meth:`step` says stop.
+    """
+
+    def __init__(self, patience: int | None):
+        self.patience, self.best, self.best_state, self.waited = patience, float("-inf"), None, 0
+
+    def step(self, history: History, save) -> bool:
+        if not self.patience:
+            return False
+        score = history.val_accuracy[-1] if history.val_accuracy else -history.loss[-1]
+        if score > self.best:
+            self.best, self.best_state, self.waited = score, save(), 0
+            return False
+        self.waited += 1
+        if self.waited >= self.patience:
+            history.stopped_early = len(history.loss)
+            return True
+        return False

@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 from ..datasets import Split
-from .history import History
+from .history import EarlyStopping, History
 from .plan import TransferPlan
 
 GROUP_LAYERS = {"convs": ("conv1", "bn1", "conv2", "bn2"), "fc": ("fc",), "head": ("head",)}
@@ -74,7 +74,6 @@ def _make_step(net, layers, optimizers, loss_fn, active: list[str], l1: float):
 
 def fit(plan: TransferPlan, split: Split, *, validation: Split | None = None, progress: bool = True, label: str = ""):
     import keras
-    import tensorflow as tf
     from tqdm.auto import trange
 
     start = time.perf_counter()
@@ -87,7 +86,7 @@ def fit(plan: TransferPlan, split: Split, *, validation: Split | None = None, pr
     loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     rng = np.random.default_rng(plan.seed)
     history = History(label or plan.describe())
-    best, best_weights, waited = -1.0, None, 0
+    stopper = EarlyStopping(reg.early_stopping)
     steps: dict = {}
     for epoch in trange(1, plan.epochs + 1, desc=label or "keras", leave=False, disable=not progress):
         active = plan.trainable_at(epoch)
@@ -105,15 +104,8 @@ def fit(plan: TransferPlan, split: Split, *, validation: Split | None = None, pr
         history.test_accuracy.append(_accuracy(net, data.x_test, data.y_test))
         if val is not None:
             history.val_accuracy.append(_accuracy(net, val.x_test, val.y_test))
-        if reg.early_stopping:
-            score = history.val_accuracy[-1] if val is not None else -history.loss[-1]
-            if score > best:
-                best, best_weights, waited = score, copy.deepcopy(net.get_weights()), 0
-            else:
-                waited += 1
-                if waited >= reg.early_stopping:
-                    history.stopped_early = epoch
-                    net.set_weights(best_weights)
-                    break
+        if stopper.step(history, save=lambda: copy.deepcopy(net.get_weights())):
+            net.set_weights(stopper.best_state)
+            break
     history.seconds = time.perf_counter() - start
     return net, history

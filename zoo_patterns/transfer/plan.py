@@ -12,7 +12,8 @@ The practices the article lists, as fields of one frozen dataclass:
 
 Groups are named by role, not by framework: for the digits CNN they are
 ``convs``, ``fc`` and ``head``; for the text encoder ``embeddings``, ``layer.0`` ...
-``layer.5`` and ``head``. Each trainer maps them to its own layers.
+``layer.5`` and ``head`` (see ``transfer.text.text_plan``). Each trainer maps them
+to its own layers.
 """
 
 from __future__ import annotations
@@ -31,10 +32,12 @@ class Regularisation:
     early_stopping: int | None = None  # patience in epochs, on the validation split when one is given
 
     def describe(self) -> str:
-        parts = [f"dropout {self.dropout}" if self.dropout is not None else "",
-                 f"weight decay {self.weight_decay:g}" if self.weight_decay else "",
-                 f"L1 {self.l1:g}" if self.l1 else "",
-                 f"early stopping (patience {self.early_stopping})" if self.early_stopping else ""]
+        parts = [
+            f"dropout {self.dropout}" if self.dropout is not None else "",
+            f"weight decay {self.weight_decay:g}" if self.weight_decay else "",
+            f"L1 {self.l1:g}" if self.l1 else "",
+            f"early stopping (patience {self.early_stopping})" if self.early_stopping else "",
+        ]
         return ", ".join(p for p in parts if p) or "none"
 
 
@@ -53,9 +56,13 @@ class TransferPlan:
 
     def __post_init__(self) -> None:
         if self.head not in ("new", "extend"):
-            raise ValueError(f"head={self.head!r}: expected 'new' (a fresh output layer) or 'extend' (keep the known classes' rows).")
+            raise ValueError(
+                f"head={self.head!r}: expected 'new' (a fresh output layer) or 'extend' (keep the known classes' rows)."
+            )
         if self.base is None and (self.head == "extend" or set(self.trainable) != set(self.groups)):
-            raise ValueError("a plan from scratch (base=None) trains every group with a new head; freezing random weights helps nobody.")
+            raise ValueError(
+                "a plan from scratch (base=None) trains every group with a new head; freezing random weights helps nobody."
+            )
         unknown = {*self.trainable, *(g for _, g in self.unfreeze)} - set(self.groups)
         if unknown:
             raise ValueError(f"unknown group(s) {sorted(unknown)}; this plan's groups are {list(self.groups)}.")
@@ -77,9 +84,11 @@ class TransferPlan:
     def describe(self) -> str:
         frozen = [g for g in self.groups if g not in self.trainable]
         schedule = ", ".join(f"{g} from epoch {e}" for e, g in self.unfreeze)
-        return (f"{'from scratch' if self.base is None else 'from ' + self.base}; head {self.head} ({self.num_classes} classes); "
-                f"frozen: {', '.join(frozen) or 'nothing'}{'; unfreeze ' + schedule if schedule else ''}; "
-                f"regularisation: {self.regularisation.describe()}; {self.epochs} epochs")
+        return (
+            f"{'from scratch' if self.base is None else 'from ' + self.base}; head {self.head} ({self.num_classes} classes); "
+            f"frozen: {', '.join(frozen) or 'nothing'}{'; unfreeze ' + schedule if schedule else ''}; "
+            f"regularisation: {self.regularisation.describe()}; {self.epochs} epochs"
+        )
 
     # -- the presets lessons compare -----------------------------------------------------------
     @classmethod

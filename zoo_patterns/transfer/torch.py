@@ -14,7 +14,7 @@ import time
 import numpy as np
 
 from ..datasets import Split
-from .history import History
+from .history import EarlyStopping, History
 from .plan import TransferPlan
 
 
@@ -50,8 +50,9 @@ def _accuracy(net, x: np.ndarray, y: np.ndarray) -> float:
     import torch
 
     net.eval()
+    device = next(net.parameters()).device
     with torch.inference_mode():
-        return float((net(torch.from_numpy(x)).argmax(1).numpy() == y).mean())
+        return float((net(torch.from_numpy(x).to(device)).argmax(1).cpu().numpy() == y).mean())
 
 
 def fit(plan: TransferPlan, split: Split, *, validation: Split | None = None, progress: bool = True, label: str = ""):
@@ -60,17 +61,20 @@ def fit(plan: TransferPlan, split: Split, *, validation: Split | None = None, pr
     from torch import nn
     from tqdm.auto import trange
 
+    from ..settings import device as pick_device
+
     start = time.perf_counter()
-    net = build(plan)
+    device = pick_device()  # cuda when torch sees a GPU, else cpu; ZOO_PATTERNS_DEVICE overrides
+    net = build(plan).to(device)
     groups = _groups(net)
     reg = plan.regularisation
     optimizer = torch.optim.AdamW(
         [{"params": list(groups[g].parameters()), "lr": plan.lr_for(g)} for g in plan.groups], weight_decay=reg.weight_decay
     )
     gen = torch.Generator().manual_seed(plan.seed)
-    x, y = torch.from_numpy(split.x_train), torch.from_numpy(split.y_train)
+    x, y = torch.from_numpy(split.x_train).to(device), torch.from_numpy(split.y_train).to(device)
     history = History(label or plan.describe())
-    best, best_state, waited = -1.0, None, 0
+    stopper = EarlyStopping(reg.early_stopping)
     for epoch in trange(1, plan.epochs + 1, desc=label or "torch", leave=False, disable=not progress):
         active = plan.trainable_at(epoch)
         net.train()
@@ -79,7 +83,7 @@ def fit(plan: TransferPlan, split: Split, *, validation: Split | None = None, pr
                 p.requires_grad = name in active
             if name not in active:
                 module.eval()  # frozen BatchNorm keeps its pretrained statistics
-        total, order = 0.0, torch.randperm(len(x), generator=gen)
+        total, order = 0.0, torch.randperm(len(x), generator=gen).to(device)
         for i in range(0, len(x), plan.batch_size):
             idx = order[i : i + plan.batch_size]
             optimizer.zero_grad()
@@ -93,15 +97,8 @@ def fit(plan: TransferPlan, split: Split, *, validation: Split | None = None, pr
         history.test_accuracy.append(_accuracy(net, split.x_test, split.y_test))
         if validation is not None:
             history.val_accuracy.append(_accuracy(net, validation.x_test, validation.y_test))
-        if reg.early_stopping:
-            score = history.val_accuracy[-1] if validation is not None else -history.loss[-1]
-            if score > best:
-                best, best_state, waited = score, copy.deepcopy(net.state_dict()), 0
-            else:
-                waited += 1
-                if waited >= reg.early_stopping:
-                    history.stopped_early = epoch
-                    net.load_state_dict(best_state)  # the best epoch's weights, not the last ones
-                    break
+        if stopper.step(history, save=lambda: copy.deepcopy(net.state_dict())):
+            net.load_state_dict(stopper.best_state)  # the best epoch's weights, not the last ones
+            break
     history.seconds = time.perf_counter() - start
-    return net.eval(), history
+    return net.cpu().eval(), history

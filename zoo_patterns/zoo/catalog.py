@@ -39,7 +39,7 @@ def digits_fields(framework: str, fmt: str, layout: str) -> dict:
         "labels": DIGITS_LABELS,
         "license": "Apache-2.0",
         "provenance": Provenance("zoo-patterns workbook (scikit-learn digits, UCI optdigits, CC BY 4.0)", training),
-        "intended_use": "Teaching: a backbone pretrained on digits 0-4 to fine-tune on digits 5-9 with few labels (lessons 01, 06-08).",
+        "intended_use": "Teaching: a backbone pretrained on digits 0-4, to extend to all ten digits with few labels (lessons 01, 06-08).",
         "limitations": (
             "Domain fit: 8x8 centred digits from 43 writers in the 1990s; it has never seen photos, letters or large images.",
             "Knows only classes 0-4: any other input is still forced into one of them, with high confidence.",

@@ -1,0 +1,73 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["colab"]
+# Colab only: install the workbook and MXNet without replacing Colab's torch or numpy.
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "zoo-patterns[colab] @ git+https://github.com/zoo-patterns/zoo-patterns"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "mxnet==1.9.1"], check=True)
+
+# %% [markdown]
+# # Exercise 06 · Choosing a pretrained model
+#
+# Query the zoo, compute an accuracy/latency frontier, and write a selection rule as code.
+
+# %%
+import zoo_patterns as zp
+from zoo_patterns.exercises import ____
+from zoo_patterns.exercises.ex06 import q1, q2, q3
+
+zp.quiet()
+zp.registry()  # builds the workbook zoo on first use
+
+# %% [markdown]
+# ## Q1 · Query by task, domain and framework
+# Your server runs ONNX Runtime only. List the zoo's image classifiers for handwritten digits
+# that ship as ONNX.
+
+# %%
+onnx_digits = ____
+
+# %% tags=["check"]
+q1.check(onnx_digits)
+
+# %% [markdown]
+# ## Q2 · The frontier
+# Write `frontier(rows)`: each row is a dict with `"accuracy"` and `"latency ms"`. Return the
+# rows that no other row beats, i.e. no other row is at least as accurate *and* at least as fast
+# while strictly better at one of the two.
+
+# %%
+def frontier(rows):
+    raise NotImplementedError("keep the rows no other row dominates")
+
+
+# %% tags=["check"]
+q2.check(frontier)
+
+# %% [markdown]
+# ## Q3 · A rule, as code
+# Write `choose(rows)`: among the rows within **3 points** (0.03) of the best accuracy, return
+# the fastest row.
+
+# %%
+def choose(rows):
+    raise NotImplementedError("best accuracy, the 3-point window, then the fastest")
+
+
+# %% tags=["check"]
+q3.check(choose)

@@ -1,0 +1,71 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["colab"]
+# Colab only: install the workbook and MXNet without replacing Colab's torch or numpy.
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "zoo-patterns[colab] @ git+https://github.com/zoo-patterns/zoo-patterns"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "mxnet==1.9.1"], check=True)
+
+# %% [markdown]
+# # Exercise 07 · Fine-tuning in PyTorch
+#
+# Reconfigure the output layer, freeze all but the last block, and add L2 to a plan.
+
+# %%
+import torch
+
+import zoo_patterns as zp
+from zoo_patterns.exercises import ____
+from zoo_patterns.exercises.ex07 import q1, q2, q3
+from zoo_patterns.transfer import Regularisation, TransferPlan
+
+zp.quiet()
+net = zp.load("digits-cnn-torch")
+print(net)
+
+# %% [markdown]
+# ## Q1 · Replace the head
+# `net` was pretrained on 5 digits. The new task has 10. Replace its output layer (`net.head`)
+# with a fresh one for 10 classes, keeping everything else.
+
+# %%
+pass  # assign a new layer to net.head
+
+# %% tags=["check"]
+q1.check(net)
+
+# %% [markdown]
+# ## Q2 · Freeze everything but the last block
+# Make only the last hidden block (`net.backbone[8]`, the 64-unit layer) and the head trainable.
+
+# %%
+pass  # set requires_grad on the parameters
+
+# %% tags=["check"]
+q2.check(net)
+
+# %% [markdown]
+# ## Q3 · Add L2
+# Write `plan_l2`: full fine-tuning of `digits-cnn-torch` for 10 classes (keep the known rows of
+# the head with `head="extend"`), with L2 regularisation as weight decay.
+
+# %%
+plan_l2 = ____
+
+# %% tags=["check"]
+q3.check(plan_l2)

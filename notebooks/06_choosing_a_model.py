@@ -1,0 +1,188 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["colab"]
+# Colab only: install the workbook and MXNet without replacing Colab's torch or numpy.
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "zoo-patterns[colab] @ git+https://github.com/zoo-patterns/zoo-patterns"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "mxnet==1.9.1"], check=True)
+
+# %% [markdown]
+# # 06 · Choosing a pretrained model
+#
+# The article's advice: consider the **task and domain**, evaluate on **benchmarks**, weigh
+# **complexity**, and check the **input and output requirements**. Here is a learner's problem,
+# and the advice applied step by step, with every number measured on the learner's own data.
+#
+# *The problem.* You digitise forms on which people wrote the digits 0-4. Your scanner is not
+# the one the zoo's benchmark used: images come out shifted by a pixel and a little noisy. You
+# need a classifier that is accurate on *your* scans and fast enough for a CPU server.
+
+# %%
+import statistics
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+import zoo_patterns as zp
+from zoo_patterns.datasets import digits_task
+
+zp.quiet()
+zp.registry()  # builds the workbook zoo on first use
+
+# The learner's data: held-out digits 0-4 (never used in training), as the new scanner sees them.
+held_out = digits_task(seed=0)
+rng = np.random.default_rng(7)
+scans = np.roll(held_out.x_test, shift=1, axis=3)  # one pixel to the right
+scans = np.clip(scans + rng.normal(0, 0.08, scans.shape), 0, 1).astype(np.float32)
+labels = held_out.y_test
+print(f"your data: {scans.shape[0]} scans, {scans.shape[1:]} NCHW, values in [{scans.min():.0f}, {scans.max():.0f}]")
+
+# %% [markdown]
+# ## 1. Query the zoo by task, domain and spec
+#
+# The registry filters by task and domain. The spec check then asks what the cards promise:
+# an 8x8 one-channel image in [0, 1] (any layout: the adapters convert, lesson 03), and
+# outputs for exactly your classes. Text and audio models never make the list.
+
+# %%
+candidates = zp.list_models(task="image-classification", domain="handwritten-digits")
+print("task + domain:", candidates)
+
+
+def fits_my_data(card) -> str:
+    spec = card.inputs[0]
+    dims = dict(zip(spec.dims, spec.shape, strict=True))
+    if (dims.get("height"), dims.get("width"), dims.get("channel")) != (8, 8, 1):
+        return f"input {spec.shape} is not an 8x8 grey image"
+    if spec.value_range != (0.0, 1.0):
+        return f"expects values in {spec.value_range}"
+    if tuple(card.labels) != ("0", "1", "2", "3", "4"):
+        return f"its classes are {card.labels}"
+    return ""
+
+
+rejected = {n: why for n in zp.list_models() if (why := fits_my_data(zp.card(n)) if zp.card(n).task == "image-classification" else "a different task: " + zp.card(n).task)}
+candidates = [n for n in candidates if not fits_my_data(zp.card(n))]
+for name, why in rejected.items():
+    print(f"  rejected {name:20} {why}")
+print("candidates:", candidates)
+assert len(candidates) >= 5 and "minilm-l6" not in candidates
+
+# %% [markdown]
+# ## 2. Benchmark the candidates on your data
+#
+# For each candidate: accuracy on your scans (next to the accuracy its card reports on the
+# clean benchmark), latency for a batch of 32 (median of 15 runs, all measured now, one after
+# the other), parameters and size on disk.
+
+# %%
+rows = []
+batch = scans[:32]
+for name in candidates:
+    card = zp.card(name)
+    model = zp.load(name, adapt=True, progress=False)
+    accuracy = float((model.predict(scans, layout="NCHW").argmax(1) == labels).mean())
+    model.predict(batch, layout="NCHW")  # warm-up
+    times = []
+    for _ in range(15):
+        t0 = time.perf_counter()
+        model.predict(batch, layout="NCHW")
+        times.append(time.perf_counter() - t0)
+    rows.append({"name": name, "framework": card.framework, "card accuracy": card.metric("accuracy"), "accuracy": accuracy,
+                 "latency ms": 1e3 * statistics.median(times), "params": card.num_params, "size MB": card.size_bytes / 1e6})
+print(f"{'model':22} {'framework':11} {'card acc':>8} {'your acc':>8} {'ms/32':>7} {'params':>11} {'MB':>6}")
+for r in rows:
+    print(f"{r['name']:22} {r['framework']:11} {r['card accuracy']:>8.3f} {r['accuracy']:>8.3f} {r['latency ms']:>7.2f} {r['params']:>11,} {r['size MB']:>6.2f}")
+
+# %% [markdown]
+# The card's benchmark is not your data. On the shifted, noisy scans every model loses
+# accuracy, and not by the same amount, so the ranking by card metric is not the ranking you get.
+
+# %%
+drops = {r["name"]: r["card accuracy"] - r["accuracy"] for r in rows}
+print("accuracy lost on your scans, in points:", {k: round(100 * v, 1) for k, v in drops.items()})
+assert all(d > 0 for d in drops.values())
+assert max(drops.values()) - min(drops.values()) >= 0.02
+
+# %% [markdown]
+# ## 3. The accuracy / latency frontier, and a rule
+#
+# A model is on the *frontier* (Pareto-optimal) if no other candidate is both at least as
+# accurate and at least as fast, and strictly better at one of the two. Off-frontier models
+# are never the right choice, whatever you care about.
+#
+# **The rule**, stated before looking: *among the models within 1 point of the best accuracy on
+# your data, take the fastest; break ties by size on disk.*
+
+# %%
+def frontier(rows):
+    return [r for r in rows if not any(
+        o["accuracy"] >= r["accuracy"] and o["latency ms"] <= r["latency ms"]
+        and (o["accuracy"] > r["accuracy"] or o["latency ms"] < r["latency ms"]) for o in rows)]
+
+
+best = max(r["accuracy"] for r in rows)
+shortlist = [r for r in rows if r["accuracy"] >= best - 0.01]
+choice = min(shortlist, key=lambda r: (r["latency ms"], r["size MB"]))
+on_frontier = frontier(rows)
+print("frontier:", [r["name"] for r in sorted(on_frontier, key=lambda r: r["latency ms"])])
+print(f"shortlist (within 1 point of {best:.3f}):", [r["name"] for r in shortlist])
+print(f"choice: {choice['name']} ({choice['framework']}), accuracy {choice['accuracy']:.3f}, {choice['latency ms']:.2f} ms per 32 images")
+assert choice in on_frontier
+
+# %%
+fig, ax = plt.subplots(figsize=(7, 4))
+for r in rows:
+    ax.scatter(r["latency ms"], r["accuracy"], s=30 + 200 * (r["size MB"] / max(x["size MB"] for x in rows)) ** 0.5,
+               color="tab:red" if r is choice else ("tab:blue" if r in on_frontier else "tab:gray"))
+    ax.annotate(r["name"].replace("digits-", ""), (r["latency ms"], r["accuracy"]), fontsize=7, xytext=(4, 3), textcoords="offset points")
+pts = sorted(on_frontier, key=lambda r: r["latency ms"])
+ax.step([r["latency ms"] for r in pts], [r["accuracy"] for r in pts], where="post", color="tab:blue", lw=1, label="frontier")
+ax.axhline(best - 0.01, color="grey", ls=":", lw=1, label="best - 1 point")
+ax.set_xscale("log")
+ax.set_xlabel("latency for 32 images (ms, log scale)")
+ax.set_ylabel("accuracy on your scans")
+ax.set_title("choose on your data: red = the rule's choice, blue = frontier")
+ax.legend(fontsize=8)
+plt.show()
+
+# %% [markdown]
+# ## 4. Complexity is a cost, not a virtue
+#
+# The ResNet-18 from the Gluon model zoo has about 300 times the parameters of the small CNNs.
+# On 8x8 digits that capacity buys nothing: it is slower and larger, and it is not more accurate.
+
+# %%
+resnet = next(r for r in rows if "resnet" in r["name"])
+small = [r for r in rows if "resnet" not in r["name"]]
+print(f"resnet18: {resnet['params']:,} params, {resnet['latency ms']:.1f} ms, accuracy {resnet['accuracy']:.3f}; "
+      f"best small CNN: {max(r['accuracy'] for r in small):.3f} at {min(r['latency ms'] for r in small):.2f} ms")
+assert resnet["params"] > 100 * max(r["params"] for r in small)
+assert resnet["latency ms"] > max(r["latency ms"] for r in small)
+assert resnet["accuracy"] <= max(r["accuracy"] for r in small)
+assert choice["name"] != resnet["name"]
+
+# %% [markdown]
+# What to remember:
+#
+# 1. Filter by task, domain and the card's specs first; it is free.
+# 2. Measure on *your* data: the card's benchmark ranks models on someone else's.
+# 3. Keep only the frontier, then apply a rule you wrote down before looking.
+# 4. Latency here is measured on this CPU, one model after another; on a GPU or another CPU the
+#    numbers change, so re-run the benchmark where the model will serve.

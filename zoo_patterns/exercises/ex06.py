@@ -1,0 +1,86 @@
+"""Checks for exercise 06: choosing a pretrained model."""
+
+from __future__ import annotations
+
+from . import Question, expect
+
+
+def _check_query(names) -> None:
+    from .. import card, list_models
+
+    expect(isinstance(names, (list, tuple)), f"expected a list of names, got {type(names).__name__}.")
+    truth = [
+        n
+        for n in list_models(task="image-classification", domain="handwritten-digits")
+        if card(n).framework == "onnx" or card(n).format == "onnx"
+    ]
+    expect(set(names) <= set(list_models()), "some of those names are not in the zoo.")
+    expect(all(card(n).task == "image-classification" for n in names), "every answer must be an image classifier.")
+    expect(set(names) == set(truth), f"the zoo has {len(truth)} ONNX digit classifier(s); you listed {len(set(names))}.")
+
+
+q1 = Question(
+    "q1",
+    _check_query,
+    hints=[
+        "list_models takes task=, domain= and framework= filters.",
+        "zp.list_models(task='image-classification', domain='handwritten-digits', framework='onnx')",
+    ],
+    solution="onnx_digits = zp.list_models(task='image-classification', domain='handwritten-digits', framework='onnx')",
+)
+
+ROWS = [
+    {"name": "a", "accuracy": 0.90, "latency ms": 5.0},
+    {"name": "b", "accuracy": 0.95, "latency ms": 9.0},
+    {"name": "c", "accuracy": 0.85, "latency ms": 7.0},  # dominated by a
+    {"name": "d", "accuracy": 0.97, "latency ms": 40.0},
+    {"name": "e", "accuracy": 0.95, "latency ms": 12.0},  # dominated by b
+    {"name": "f", "accuracy": 0.80, "latency ms": 1.0},
+]
+
+
+def _check_frontier(frontier) -> None:
+    expect(callable(frontier), f"expected a function frontier(rows), got {type(frontier).__name__}.")
+    got = sorted(r["name"] for r in frontier([dict(r) for r in ROWS]))
+    expect("c" not in got, "a model that another beats on both accuracy and latency is not on the frontier.")
+    expect("e" not in got, "a model that is as accurate as another but slower is not on the frontier (ties count).")
+    expect(got == ["a", "b", "d", "f"], f"the frontier of the test rows has 4 models; you returned {len(got)}: {got}.")
+    single = frontier([dict(ROWS[0])])
+    expect([r["name"] for r in single] == ["a"], "a single model is always on its own frontier.")
+
+
+q2 = Question(
+    "q2",
+    _check_frontier,
+    hints=[
+        "Keep a row unless some other row is at least as accurate AND at least as fast, and strictly better at one.",
+        "[r for r in rows if not any(o['accuracy'] >= r['accuracy'] and o['latency ms'] <= r['latency ms'] and "
+        "(o['accuracy'] > r['accuracy'] or o['latency ms'] < r['latency ms']) for o in rows)]",
+    ],
+    solution="""def frontier(rows):
+    return [r for r in rows if not any(
+        o["accuracy"] >= r["accuracy"] and o["latency ms"] <= r["latency ms"]
+        and (o["accuracy"] > r["accuracy"] or o["latency ms"] < r["latency ms"]) for o in rows)]""",
+)
+
+
+def _check_rule(choose) -> None:
+    expect(callable(choose), f"expected a function choose(rows), got {type(choose).__name__}.")
+    pick = choose([dict(r) for r in ROWS])
+    name = pick["name"] if isinstance(pick, dict) else pick
+    expect(name != "d", "the most accurate model is not the answer when a faster one is within 3 points.")
+    expect(name != "f", "f is fastest but 17 points below the best: outside the 3-point window.")
+    expect(name == "b", "within 3 points of the best (0.97) are d, b and e; the rule takes the fastest of those.")
+
+
+q3 = Question(
+    "q3",
+    _check_rule,
+    hints=[
+        "First the best accuracy, then the rows within 0.03 of it, then the one with the lowest latency.",
+        "best = max(r['accuracy'] for r in rows); min((r for r in rows if r['accuracy'] >= best - 0.03), key=lambda r: r['latency ms'])",
+    ],
+    solution="""def choose(rows):
+    best = max(r["accuracy"] for r in rows)
+    return min((r for r in rows if r["accuracy"] >= best - 0.03), key=lambda r: r["latency ms"])""",
+)

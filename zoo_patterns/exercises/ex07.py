@@ -1,0 +1,84 @@
+"""Checks for exercise 07: fine-tuning in PyTorch."""
+
+from __future__ import annotations
+
+from . import Question, expect
+
+
+def _check_head(net) -> None:
+    import torch
+
+    from .. import load
+
+    expect(isinstance(net, torch.nn.Module), f"expected the torch network, got {type(net).__name__}.")
+    head = getattr(net, "head", None)
+    expect(isinstance(head, torch.nn.Linear), "net.head should be a torch.nn.Linear.")
+    expect(head.in_features == 64, f"the head reads the 64 backbone features; yours reads {head.in_features}.")
+    expect(head.out_features == 10, f"the new task has 10 classes; your head has {head.out_features} outputs.")
+    fresh = load("digits-cnn-torch", progress=False)
+    same = all(
+        torch.equal(a, b) for a, b in zip(net.backbone.state_dict().values(), fresh.backbone.state_dict().values(), strict=True)
+    )
+    expect(same, "the backbone changed: replace only the head, keep the pretrained layers.")
+
+
+q1 = Question(
+    "q1",
+    _check_head,
+    hints=["The head is an attribute of the network: assign a new layer to it.", "net.head = torch.nn.Linear(64, 10)"],
+    solution="net.head = torch.nn.Linear(64, 10)",
+)
+
+
+def _check_frozen(net) -> None:
+    trainable = sorted(name for name, p in net.named_parameters() if p.requires_grad)
+    expect(trainable, "nothing is trainable any more: the last block and the head must still learn.")
+    expect(
+        all(n.startswith(("backbone.8.", "head.")) for n in trainable),
+        f"only the last block (backbone.8, the 64-unit layer) and the head should train; also trainable: "
+        f"{[n for n in trainable if not n.startswith(('backbone.8.', 'head.'))]}.",
+    )
+    expect(
+        trainable == ["backbone.8.bias", "backbone.8.weight", "head.bias", "head.weight"],
+        f"the last block and the head should both train; trainable now: {trainable}.",
+    )
+
+
+q2 = Question(
+    "q2",
+    _check_frozen,
+    hints=[
+        "Set requires_grad = False on every parameter first, then True on net.backbone[8] and net.head.",
+        "for p in net.parameters(): p.requires_grad = False\nfor p in [*net.backbone[8].parameters(), *net.head.parameters()]: p.requires_grad = True",
+    ],
+    solution="""for p in net.parameters():
+    p.requires_grad = False
+for p in [*net.backbone[8].parameters(), *net.head.parameters()]:
+    p.requires_grad = True""",
+)
+
+
+def _check_l2(plan) -> None:
+    from ..datasets import digits_transfer_task
+    from ..transfer import TransferPlan, fit
+
+    expect(isinstance(plan, TransferPlan), f"expected a TransferPlan, got {type(plan).__name__}.")
+    expect(plan.base == "digits-cnn-torch", f"start from the pretrained digits-cnn-torch, not {plan.base!r}.")
+    expect(plan.num_classes == 10, f"the task has 10 classes, the plan says {plan.num_classes}.")
+    expect(plan.regularisation.weight_decay > 0, "no L2: set a positive weight_decay in Regularisation.")
+    expect(
+        plan.regularisation.weight_decay <= 0.5, "a weight decay that large wipes out the pretrained weights; try 1e-3 to 0.1."
+    )
+    _, history = fit("torch", plan, digits_transfer_task(labels_per_class=1, draw=0), progress=False)
+    expect(history.final > 0.7, f"the plan trains to only {history.final:.3f}; is everything frozen?")
+
+
+q3 = Question(
+    "q3",
+    _check_l2,
+    hints=[
+        "TransferPlan.full(base, num_classes, regularisation=Regularisation(...))",
+        "TransferPlan.full('digits-cnn-torch', 10, head='extend', regularisation=Regularisation(weight_decay=0.01))",
+    ],
+    solution="plan_l2 = TransferPlan.full('digits-cnn-torch', 10, head='extend', regularisation=Regularisation(weight_decay=0.01))",
+)

@@ -1,0 +1,67 @@
+"""Checks for exercise 08: the same freezing in Keras and Gluon, and BatchNorm's momentum."""
+
+from __future__ import annotations
+
+from . import Question, expect
+
+
+def _check_keras(model) -> None:
+    import keras
+
+    expect(isinstance(model, keras.Model), f"expected the Keras model, got {type(model).__name__}.")
+    trainable = sorted({w.path.split("/")[0] for w in model.trainable_weights})
+    expect(trainable, "nothing is trainable: the head must still learn.")
+    expect(trainable == ["head"], f"only the layer named 'head' should train; trainable now: {trainable}.")
+
+
+q1 = Question(
+    "q1",
+    _check_keras,
+    hints=["Every Keras layer has a .trainable flag.", "for layer in keras_model.layers: layer.trainable = layer.name == 'head'"],
+    solution="for layer in keras_model.layers:\n    layer.trainable = layer.name == 'head'",
+)
+
+
+def _check_gluon(net) -> None:
+    from ..compat import import_mxnet
+
+    mx = import_mxnet()
+    expect(isinstance(net, mx.gluon.Block), f"expected the Gluon network, got {type(net).__name__}.")
+    params = net.collect_params()
+    learning = sorted(k for k, p in params.items() if p.grad_req != "null")
+    expect(learning, "nothing learns any more: the head's parameters need grad_req 'write'.")
+    head = sorted(net.head.collect_params().keys())
+    expect(learning == head, f"only the head should get gradients; these do too: {[k for k in learning if k not in head]}.")
+
+
+q2 = Question(
+    "q2",
+    _check_gluon,
+    hints=[
+        "Gluon parameters have .grad_req: 'write' learns, 'null' is frozen.",
+        "for p in gluon_net.backbone.collect_params().values(): p.grad_req = 'null'",
+    ],
+    solution="for p in gluon_net.backbone.collect_params().values():\n    p.grad_req = 'null'",
+)
+
+
+def _check_momentum(convert) -> None:
+    expect(callable(convert), f"expected a function keras_momentum(torch_momentum), got {type(convert).__name__}.")
+    for torch_m, keras_m in ((0.1, 0.9), (0.01, 0.99), (0.5, 0.5), (0.3, 0.7)):
+        got = convert(torch_m)
+        expect(isinstance(got, (int, float)), f"return a number, got {type(got).__name__}.")
+        expect(
+            abs(got - keras_m) < 1e-9,
+            f"torch momentum {torch_m} weighs the new batch by {torch_m}; your Keras value {got} weighs it by {1 - got:g}.",
+        )
+
+
+q3 = Question(
+    "q3",
+    _check_momentum,
+    hints=[
+        "torch: running = (1 - m) * running + m * batch. Keras: running = m * running + (1 - m) * batch.",
+        "The Keras momentum is the weight of the old running value.",
+    ],
+    solution="def keras_momentum(torch_momentum):\n    return 1 - torch_momentum",
+)
