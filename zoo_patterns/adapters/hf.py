@@ -14,9 +14,10 @@ import numpy as np
 from ..cards import TensorSpec
 from ..errors import AdapterError
 from .base import ZooModel
+from .torch import TorchModules
 
 
-class TransformersModel(ZooModel):
+class TransformersModel(TorchModules, ZooModel):
     framework = "transformers"
     native_format = "hf-directory"
 
@@ -75,18 +76,6 @@ class TransformersModel(ZooModel):
     @property
     def device(self) -> str:
         return str(self.native.device)
-
-    def to(self, device: str) -> TransformersModel:
-        import torch
-
-        if str(device).startswith("cuda") and not torch.cuda.is_available():
-            raise AdapterError(f"cannot move to {device!r}: torch sees no GPU here. Expected 'cpu'.")
-        self.native.to(device)
-        return self
-
-    @property
-    def num_params(self) -> int:
-        return int(sum(p.numel() for p in self.native.parameters()))
 
     def _save(self, folder: Path) -> list[Path]:
         self.native.save_pretrained(str(folder), safe_serialization=True)

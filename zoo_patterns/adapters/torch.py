@@ -19,7 +19,27 @@ def _first_tensor(out: Any):
     return out
 
 
-class TorchModel(ZooModel):
+class TorchModules:
+    """What every torch-backed adapter shares: moving between devices and counting parameters."""
+
+    native: object
+
+    def to(self, device: str):
+        import torch
+
+        if str(device).startswith("cuda") and not torch.cuda.is_available():
+            raise AdapterError(
+                f"cannot move to {device!r}: torch sees no GPU here. Expected 'cpu', or run on a machine with CUDA."
+            )
+        self.native.to(device)
+        return self
+
+    @property
+    def num_params(self) -> int:
+        return int(sum(p.numel() for p in self.native.parameters()))
+
+
+class TorchModel(TorchModules, ZooModel):
     framework = "torch"
 
     def __init__(self, native, **kwargs):
@@ -45,20 +65,6 @@ class TorchModel(ZooModel):
         for tensor in (*self.native.parameters(), *self.native.buffers()):
             return str(tensor.device)
         return "cpu"
-
-    def to(self, device: str) -> TorchModel:
-        import torch
-
-        if str(device).startswith("cuda") and not torch.cuda.is_available():
-            raise AdapterError(
-                f"cannot move to {device!r}: torch sees no GPU here. Expected 'cpu', or run on a machine with CUDA."
-            )
-        self.native.to(device)
-        return self
-
-    @property
-    def num_params(self) -> int:
-        return int(sum(p.numel() for p in self.native.parameters()))
 
     def _save(self, folder: Path) -> list[Path]:
         import torch

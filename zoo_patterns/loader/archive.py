@@ -33,50 +33,59 @@ def _check_name(archive: Path, name: str, target: Path) -> Path:
     return dest
 
 
+def _zip_members(zf: zipfile.ZipFile):
+    for info in zf.infolist():
+        is_link = (info.external_attr >> 16) & 0o170000 == 0o120000
+        kind = "symlink" if is_link else "dir" if info.is_dir() else "file"
+        yield info.filename, kind, lambda info=info: zf.open(info)
+
+
+def _tar_members(tf: tarfile.TarFile):
+    for m in tf.getmembers():
+        kind = (
+            "file"
+            if m.isfile()
+            else "dir"
+            if m.isdir()
+            else "symlink"
+            if m.issym()
+            else "hard link"
+            if m.islnk()
+            else "special file"
+        )
+        yield m.name, kind, lambda m=m: tf.extractfile(m)
+
+
+def _extract(archive: Path, members, target: Path) -> list[Path]:
+    """Check every member first, then write: an unsafe archive writes nothing at all."""
+    members = list(members)
+    for name, kind, _ in members:
+        if kind not in ("file", "dir"):
+            raise UnsafeArchiveError(f"{archive.name} holds a {kind} {name!r}; model archives may hold only files and folders.")
+        _check_name(archive, name, target)
+    written = []
+    for name, kind, open_member in members:
+        dest = _check_name(archive, name, target)
+        if kind == "dir":
+            dest.mkdir(parents=True, exist_ok=True)
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with open_member() as src, open(dest, "wb") as out:
+            shutil.copyfileobj(src, out)
+        written.append(dest)
+    return written
+
+
 def safe_extract(archive: str | Path, target: str | Path) -> list[Path]:
-    """Extract ``archive`` into ``target`` after checking every member; return the files written."""
+    """Extract ``archive`` (zip or tar, compressed or not) into ``target`` after checking every member."""
     archive, target = Path(archive), Path(target)
     target.mkdir(parents=True, exist_ok=True)
-    written = []
     if zipfile.is_zipfile(archive):
         with zipfile.ZipFile(archive) as zf:
-            infos = zf.infolist()
-            for info in infos:
-                if (info.external_attr >> 16) & 0o170000 == 0o120000:
-                    raise UnsafeArchiveError(
-                        f"{archive.name} holds a symlink {info.filename!r}; model archives may hold only files and folders."
-                    )
-                _check_name(archive, info.filename, target)
-            for info in infos:
-                dest = _check_name(archive, info.filename, target)
-                if info.is_dir():
-                    dest.mkdir(parents=True, exist_ok=True)
-                    continue
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                with zf.open(info) as src, open(dest, "wb") as out:
-                    shutil.copyfileobj(src, out)
-                written.append(dest)
-        return written
+            return _extract(archive, _zip_members(zf), target)
     try:
-        tf = tarfile.open(archive)  # noqa: SIM115
+        tf = tarfile.open(archive)  # noqa: SIM115 (closed below)
     except tarfile.TarError as exc:
         raise UnsafeArchiveError(f"{archive.name} is neither a zip nor a tar archive ({exc}).") from None
     with tf:
-        members = tf.getmembers()
-        for m in members:
-            if not (m.isfile() or m.isdir()):
-                kind = "symlink" if m.issym() else "hard link" if m.islnk() else "special file"
-                raise UnsafeArchiveError(
-                    f"{archive.name} holds a {kind} {m.name!r}; model archives may hold only files and folders."
-                )
-            _check_name(archive, m.name, target)
-        for m in members:
-            dest = _check_name(archive, m.name, target)
-            if m.isdir():
-                dest.mkdir(parents=True, exist_ok=True)
-                continue
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            with tf.extractfile(m) as src, open(dest, "wb") as out:
-                shutil.copyfileobj(src, out)
-            written.append(dest)
-    return written
+        return _extract(archive, _tar_members(tf), target)
