@@ -42,7 +42,7 @@ q1 = Question(
 def _check_tfsm(model) -> None:
     import keras
 
-    from .. import load, model_dir
+    from .. import model_dir
     from ..compat import import_tensorflow_hub
 
     expect(isinstance(model, keras.Model), f"expected a Keras 3 model (keras.Model), got {type(model).__name__}.")
@@ -56,7 +56,6 @@ def _check_tfsm(model) -> None:
     out = np.asarray(model(x))
     expect(out.shape == truth.shape, f"expected outputs of shape {truth.shape}, got {out.shape}.")
     expect(np.abs(out - truth).max() <= 1e-6, "the outputs differ from tensorflow_hub.load's: check call_endpoint.")
-    del load
 
 
 q2 = Question(

@@ -44,8 +44,12 @@ class Cache:
         return f"Cache({str(self.root)!r})"
 
     # -- blobs ------------------------------------------------------------------
+    @property
+    def blobs(self) -> Path:
+        return self.root / "blobs"
+
     def blob(self, sha256: str) -> Path:
-        return self.root / "blobs" / sha256
+        return self.blobs / sha256
 
     def temp_file(self, label: str) -> tuple[int, Path]:
         """A new, unique file for one download; its name never looks like a finished blob."""

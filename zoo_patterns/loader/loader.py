@@ -80,7 +80,7 @@ class Loader:
         return zoo_location(ensure_built_once())
 
     def resolve(self, ref: str) -> Manifest:
-        ref = normalise(ref, None)
+        ref = normalise(ref)
         zoo = self.default_zoo() if ref.startswith("zoo://") else None
         try:
             return self.resolvers.resolve(Request(ref, self.offline, zoo))
@@ -129,7 +129,7 @@ class Loader:
             bad = self._intact(manifest, folder, stamps)
             if not bad:
                 stamps.save()
-                return Snapshot(folder, manifest, self.cache.blob("").parent)
+                return Snapshot(folder, manifest, self.cache.blobs)
             repaired = [f.path for f in bad]
             warnings.warn(
                 f"{manifest.name}: {', '.join(repaired)} failed verification in the cache (changed on disk since it "
@@ -155,7 +155,7 @@ class Loader:
             stamps.record(self.cache.blob(f.sha256) if f.unpack else folder / f.path, f.sha256)
         stamps.save()
         self.cache.save_ref(manifest)
-        return Snapshot(folder, manifest, self.cache.blob("").parent, tuple(f.path for f in missing), tuple(repaired))
+        return Snapshot(folder, manifest, self.cache.blobs, tuple(f.path for f in missing), tuple(repaired))
 
     def _download(self, manifest: Manifest, files: list[RemoteFile]) -> None:
         if not files:

@@ -222,7 +222,7 @@ class ResolverChain:
         return self.find(request).resolve(request)
 
 
-def normalise(ref: str, default_zoo: str | None) -> str:
+def normalise(ref: str) -> str:
     """A bare name means the default zoo: ``'digits-cnn-torch'`` -> ``'zoo://digits-cnn-torch'``."""
     if "://" in ref or "/" in ref or ref.startswith((".", "~")):
         return ref

@@ -95,12 +95,6 @@ def _config_of(net) -> dict:
     }
 
 
-def load(folder: str | Path):
-    import keras
-
-    return keras.saving.load_model(Path(folder) / WEIGHTS, compile=False, safe_mode=True)
-
-
 def _make_reproducible(path: Path) -> None:
     """A .keras file is a zip holding a save date, entry timestamps and Python ``id()``s: fix all three.
 

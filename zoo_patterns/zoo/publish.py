@@ -21,7 +21,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..cards import FileEntry, Metric, ModelCard
@@ -111,16 +111,11 @@ def _build_torch(stage: Path) -> list[Built]:
     n = td.num_params(net)
     hub_files = _torch_hub_repo(stage / "digits-cnn-torch", stage / "digits-cnn-torchhub")
     hub_fields = catalog.digits_fields("torch", "torch-hub", "NCHW")
-    hub_fields["provenance"] = hub_fields["provenance"].__class__(
-        hub_fields["provenance"].origin,
-        "The digits-cnn-torch weights, published as a PyTorch Hub repository (hubconf.py + safetensors).",
+    _describe(
+        hub_fields, "The digits-cnn-torch weights, published as a PyTorch Hub repository (hubconf.py + safetensors).", "torch-hub"
     )
-    hub_fields["tags"] = (*hub_fields["tags"], "torch-hub")
     onnx_fields = catalog.digits_fields("onnx", "onnx", "NCHW")
-    onnx_fields["provenance"] = onnx_fields["provenance"].__class__(
-        onnx_fields["provenance"].origin,
-        "Exported from digits-cnn-torch with torch.onnx.export (dynamo exporter, dynamic batch).",
-    )
+    _describe(onnx_fields, "Exported from digits-cnn-torch with torch.onnx.export (dynamo exporter, dynamic batch).")
     return [
         Built("digits-cnn-torch", catalog.digits_fields("torch", "safetensors", "NCHW"), files, n, _digits_metrics(acc)),
         Built("digits-cnn-onnx", onnx_fields, [onnx_path], n, _digits_metrics(onnx_acc)),
@@ -163,6 +158,13 @@ def _torch_hub_repo(weights: Path, repo: Path) -> list[Path]:
     return [repo / n for n in ("config.json", "hub.json", "hubconf.py", "model.safetensors")]
 
 
+def _describe(fields: dict, training: str, *tags: str, origin: str | None = None) -> None:
+    """Say how an entry was made (its card's provenance) and add tags, for entries derived from the digits CNN."""
+    provenance = fields["provenance"]
+    fields["provenance"] = replace(provenance, training=training, origin=origin or provenance.origin)
+    fields["tags"] = (*fields["tags"], *tags)
+
+
 def _onnx_accuracy(path: Path, x, y) -> float:
     import onnxruntime as ort
 
@@ -202,14 +204,14 @@ def _build_savedmodel(stage: Path) -> list[Built]:
     unique ids, so this entry's hashes change from build to build (its
     outputs do not).
     """
-    import keras
+    from ..loader.decode import decode
 
     source = stage / "digits-cnn-keras" / "model.keras"
     if not source.exists():
         raise ValueError("the SavedModel step exports the Keras digits CNN: build the 'keras digits CNN' step too.")
     from ..datasets import digits_task
 
-    net = keras.saving.load_model(source, compile=False, safe_mode=True)
+    net = decode(source.parent, "keras")
     target = stage / "digits-cnn-savedmodel"
     net.export(str(target), format="tf_saved_model", verbose=False)
     split = digits_task(seed=SEED)
@@ -218,11 +220,9 @@ def _build_savedmodel(stage: Path) -> list[Built]:
     reloaded = tf.saved_model.load(str(target))
     acc = float((reloaded.serve(split.nhwc().x_test).numpy().argmax(1) == split.y_test).mean())
     fields = catalog.digits_fields("tensorflow", "savedmodel", "NHWC")
-    fields["provenance"] = fields["provenance"].__class__(
-        fields["provenance"].origin,
-        "The digits-cnn-keras model exported with Keras 3's model.export (a TF SavedModel, endpoint `serve`).",
+    _describe(
+        fields, "The digits-cnn-keras model exported with Keras 3's model.export (a TF SavedModel, endpoint `serve`).", "tf-hub"
     )
-    fields["tags"] = (*fields["tags"], "tf-hub")
     files = sorted(p for p in target.rglob("*") if p.is_file())
     return [Built("digits-cnn-savedmodel", fields, files, int(net.count_params()), _digits_metrics(acc))]
 
@@ -270,12 +270,14 @@ def _build_gluon_resnet(stage: Path) -> list[Built]:
     net.save_parameters(str(target / "model.params"))
     (target / "config.json").write_text(json.dumps({"model": "resnet18_v1", "kwargs": kwargs}, indent=2, sort_keys=True) + "\n")
     fields = catalog.digits_fields("gluon", "gluon-model-zoo", "NCHW")
-    fields["provenance"] = fields["provenance"].__class__(
-        "zoo-patterns workbook (scikit-learn digits, UCI optdigits, CC BY 4.0); architecture from mxnet.gluon.model_zoo",
+    _describe(
+        fields,
         f"mxnet.gluon.model_zoo.vision.get_model('resnet18_v1', thumbnail=True) trained by `python -m zoo_patterns build` "
         f"from a fixed seed: Adam, lr 2e-3, batch 64, shuffled, {RESNET_EPOCHS} epochs on digits 0-4.",
+        "gluon-model-zoo",
+        "resnet",
+        origin="zoo-patterns workbook (scikit-learn digits, UCI optdigits, CC BY 4.0); architecture from mxnet.gluon.model_zoo",
     )
-    fields["tags"] = (*fields["tags"], "gluon-model-zoo", "resnet")
     n = int(sum(p.data().size for p in net.collect_params().values()))
     return [Built("digits-resnet18-gluon", fields, [target / "config.json", target / "model.params"], n, _digits_metrics(acc))]
 
