@@ -1,6 +1,8 @@
 # zoo-patterns: the two commands a learner needs.
 #   make lab    create .venv if missing, install, build the zoo if missing, start JupyterLab
 #   make test   create .venv if missing, then run every test (unit, pairs, notebooks, exercises)
+#   make test-colab  every lesson and solution again, in a Colab-like .venv-colab (Python 3.12,
+#                    numpy 2, torch's CUDA build with triton), the environment the Colab badges open
 # Override the interpreter with `make PYTHON=python3.11 ...`.
 
 PYTHON ?= python3
@@ -11,11 +13,12 @@ PORT   ?= 8888
 PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
              --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
-.PHONY: help lab test unit lesson bench zoo notebooks-sync doctor clean
+.PHONY: help lab test test-colab unit lesson bench zoo notebooks-sync doctor clean
 
 help:
 	@echo "make lab          start JupyterLab on the lessons (installs on first run)"
 	@echo "make test         run every test: unit, notebook pairs, lessons, solutions, exercises"
+	@echo "make test-colab   run every lesson and solution in a Colab-like environment (.venv-colab)"
 	@echo "make lesson N=01  run one lesson, its solution and its exercise under nbval"
 	@echo "make bench        run the benchmarks (ratios measured side by side)"
 	@echo "make doctor       say what is installed and what is missing"
@@ -53,6 +56,41 @@ test: zoo
 	@$(PY) -m pytest tests notebooks solutions exercises $(PYTEST_NB); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests; that proves nothing." >&2; exit 1; fi; exit $$rc
 
+# -- the Colab path ----------------------------------------------------------------------
+# Colab runs Python 3.12 with numpy 2 and torch's default (CUDA) build, which brings triton;
+# each lesson's Colab cell then adds the `colab` extra and mxnet with --no-deps. This target
+# builds exactly that in .venv-colab (pip's cache keeps the large downloads for next time),
+# with its own zoo, since the zoo's fingerprint includes the framework versions.
+COLAB_VENV   ?= .venv-colab
+COLAB_PY     := $(COLAB_VENV)/bin/python
+COLAB_STAMP  := $(COLAB_VENV)/.zoo-patterns-colab-installed
+COLAB_ZOO    ?= $(CURDIR)/build/colab/zoo
+COLAB_CACHE  ?= $(CURDIR)/build/colab/cache
+# What Colab has before the notebook's first cell runs (the versions the Colab issue was found with).
+COLAB_PREINSTALLED := "numpy==2.3.5" "torch==2.13.0" "tensorflow==2.21.0" "keras>=3.15,<4" "transformers>=5,<6" \
+                      "scikit-learn>=1.4" "matplotlib>=3.8" "ipykernel>=6.29" "ipywidgets>=8.1,<9"
+# The first Python 3.12 that runs: PYTHON312=..., python3.12 on PATH, then pyenv's and the system's.
+PYTHON312 ?= $(firstword $(foreach p,python3.12 $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) \
+               /usr/bin/python3.12 /usr/local/bin/python3.12,$(shell $(p) -c 'import sys; assert sys.version_info[:2] == (3, 12); print("$(p)")' 2>/dev/null)))
+
+$(COLAB_STAMP): pyproject.toml
+	@[ -n "$(PYTHON312)" ] || { \
+	  echo "make test-colab: needs Python 3.12 (Colab's version) and found none. Install it (pyenv install 3.12," >&2; \
+	  echo "      deadsnakes, python.org), then run 'make test-colab PYTHON312=/path/to/python3.12'." >&2; exit 1; }
+	@[ -x $(COLAB_PY) ] || $(PYTHON312) -m venv $(COLAB_VENV)
+	$(COLAB_PY) -m pip install --upgrade --quiet "pip>=23.2"
+	$(COLAB_PY) -m pip install --quiet $(COLAB_PREINSTALLED)
+	$(COLAB_PY) -m pip install --quiet -e ".[colab,test]"
+	$(COLAB_PY) -m pip install --quiet --no-deps "mxnet==1.9.1"
+	@touch $(COLAB_STAMP)
+
+test-colab: $(COLAB_STAMP)
+	@$(COLAB_PY) -c 'import importlib.util as u, numpy, sys; print("colab-like: Python", sys.version.split()[0], "numpy", numpy.__version__, "triton", "installed" if u.find_spec("triton") else "MISSING")'
+	ZOO_PATTERNS_ZOO=$(COLAB_ZOO) ZOO_PATTERNS_CACHE=$(COLAB_CACHE) $(COLAB_PY) -m zoo_patterns build --if-missing --quiet
+	@ZOO_PATTERNS_ZOO=$(COLAB_ZOO) ZOO_PATTERNS_CACHE=$(COLAB_CACHE) ZOO_PATTERNS_COLAB_ENV=1 \
+	  $(COLAB_PY) -m pytest tests/test_colab.py notebooks solutions $(PYTEST_NB); rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "make test-colab: pytest collected no tests; that proves nothing." >&2; exit 1; fi; exit $$rc
+
 unit: $(STAMP)
 	$(PY) -m pytest tests
 
@@ -69,4 +107,4 @@ notebooks-sync: $(STAMP)
 	$(PY) scripts/check_notebooks.py --fix
 
 clean:
-	rm -rf $(VENV) build .pytest_cache
+	rm -rf $(VENV) $(COLAB_VENV) build .pytest_cache

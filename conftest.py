@@ -11,11 +11,16 @@ fail with a check failure (``CheckFailed``, ``NotAttempted``, ``Incorrect``):
                                     the exercise is broken before the learner starts.
 
 In ``solutions/`` nothing is special: every cell, checks included, must pass.
+
+A second hook makes a dead kernel fail fast (see ``watch_nbval_kernels``).
 """
 
 from __future__ import annotations
 
 import re
+import signal
+import time
+from queue import Empty
 
 import pytest
 
@@ -60,3 +65,81 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             f"{item.nodeid}: an untouched exercise's check cell must fail with a check failure "
             f"({', '.join(sorted(CHECK_FAILURES))}), but it raised {name or 'an unknown error'}:\n{report.longrepr}"
         )
+
+
+# -- a kernel that dies fails its cell at once -----------------------------------------
+# nbval waits for a cell's reply for the whole --nbval-cell-timeout (600 s here), even when
+# the kernel process is gone: a framework's segfault looked like a hang, not a failure.
+# Waiting in short slices and asking the kernel manager whether the process still lives
+# turns that into a failure within about a second, naming the notebook and the cell.
+KERNEL_POLL_S = 0.5
+DEAD_ON_START = "Kernel dead on test start"  # nbval's message for every cell after the crash
+
+
+class KernelDied(RuntimeError):
+    """The notebook's kernel process exited while a cell was running."""
+
+
+def _exit_reason(kernel) -> str:
+    process = getattr(getattr(kernel.km, "provisioner", None), "process", None)
+    code = process.poll() if process is not None else None
+    if code is None:
+        return "it exited"
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
+def watch_nbval_kernels() -> None:
+    """Patch nbval's kernel wait so that a dead kernel raises :class:`KernelDied` within KERNEL_POLL_S."""
+    try:
+        from nbval.kernel import RunningKernel
+    except ImportError:
+        return
+    if getattr(RunningKernel.get_message, "watches_kernel", False):
+        return
+    wait_for_message = RunningKernel.get_message
+
+    def get_message(self, stream, timeout=None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = KERNEL_POLL_S if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                return wait_for_message(self, stream, timeout=min(KERNEL_POLL_S, left))
+            except Empty:
+                if not self.is_alive():
+                    raise KernelDied(f"the kernel died ({_exit_reason(self)})") from None
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+
+    get_message.watches_kernel = True
+    RunningKernel.get_message = get_message
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    watch_nbval_kernels()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Say which notebook and cell killed the kernel; skip, not fail, the cells after it."""
+    outcome = yield
+    cell = getattr(item, "cell", None)
+    if call.when != "call" or call.excinfo is None or cell is None:
+        return
+    report = outcome.get_result()
+    error = call.excinfo.value
+    if isinstance(error, KernelDied):
+        first_line = next((line for line in cell.source.splitlines() if line.strip()), "")
+        report.outcome = "failed"
+        report.longrepr = (
+            f"{item.path.name}, {item.name}: {error} while this cell ran (first line: {first_line!r}). "
+            "A crash in native code (a framework's segfault) kills the kernel; the cells after it are skipped. "
+            "Run the notebook in JupyterLab to see the cell, and `python -m zoo_patterns doctor` to check the install."
+        )
+    elif isinstance(error, RuntimeError) and str(error) == DEAD_ON_START:
+        report.outcome = "skipped"
+        report.longrepr = (str(item.path), 0, f"Skipped: the kernel of {item.path.name} died in an earlier cell")

@@ -21,9 +21,14 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from .cards import ModelCard, TensorSpec  # noqa: E402  (light: stdlib only)
+from .compat import import_triton_before_tensorflow  # noqa: E402
 from .errors import ZooError  # noqa: E402
 from .registry import Registry  # noqa: E402
 from .settings import cache_dir, device, is_offline, zoo_dir  # noqa: E402
+
+# torch's CUDA build brings triton, which segfaults when imported after TensorFlow: from now
+# on, the first `import tensorflow` (or keras) imports triton first. Installing the hook imports nothing.
+import_triton_before_tensorflow()
 
 __all__ = [
     "ModelCard",

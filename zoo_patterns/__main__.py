@@ -7,6 +7,8 @@ show NAME                      print a model card
 serve --dir DIR --port PORT    serve a built zoo over HTTP on 127.0.0.1 (GET, HEAD, Range)
 fetch NAME --zoo URL --cache DIR [--offline]
                                fetch through every loader layer; print "<sha256>  <path>" per file
+browse [--port P] [--no-browser] [--zoo DIR]
+                               serve the zoo browser app (lesson 12) with Voila on 127.0.0.1
 
 ``fetch`` exit codes, for scripts: 0 ok, 2 bad usage or unknown name, 3 integrity,
 4 offline and not cached, 5 network, 6 unsafe file, 1 anything else.
@@ -111,6 +113,12 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_browse(args: argparse.Namespace) -> int:
+    from .ui.app import browse
+
+    return browse(args.port, open_browser=not args.no_browser, zoo=args.zoo)
+
+
 def _exit_code(exc: BaseException) -> int:
     from . import errors
 
@@ -163,6 +171,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--offline", action="store_true", help="never touch the network; the model must be cached")
     p.add_argument("--progress", action="store_true", help="show a progress bar on stderr")
     p.set_defaults(func=_cmd_fetch)
+    p = sub.add_parser("browse", help="serve the zoo browser app with Voila on 127.0.0.1")
+    p.add_argument("--port", type=int, default=8866)
+    p.add_argument("--no-browser", action="store_true", help="do not open a web browser")
+    p.add_argument("--zoo", help="a built zoo folder (default: the workbook zoo)")
+    p.set_defaults(func=_cmd_browse)
     args = parser.parse_args(argv)
     from .errors import ZooError
 

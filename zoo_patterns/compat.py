@@ -1,4 +1,4 @@
-"""The one place that keeps old frameworks working: MXNet 1.9.1 and tensorflow_hub 0.16.
+"""The one place that keeps frameworks working together: MXNet 1.9.1, tensorflow_hub 0.16, triton.
 
 MXNet was retired by Apache in 2023; its last release reads numpy names that
 numpy 1.24 and 2.0 removed, and importing it pins torch to one thread. Rather
@@ -11,10 +11,16 @@ through :func:`import_mxnet`, which
 
 It works on the numpy 1.26 line that ``make`` installs and on numpy 2.x
 (Colab's default, where mxnet is installed with ``--no-deps``).
+
+The same goes for two other quirks: :func:`import_tensorflow_hub` (it needs
+``pkg_resources``) and :func:`import_triton_before_tensorflow` (CUDA builds of
+torch bring triton, which crashes the process when it is imported after
+TensorFlow).
 """
 
 from __future__ import annotations
 
+import importlib.abc
 import importlib.util
 import os
 import sys
@@ -152,3 +158,48 @@ def import_tensorflow_hub() -> ModuleType:
     import tensorflow_hub
 
     return tensorflow_hub
+
+
+# -- triton and TensorFlow -------------------------------------------------------------
+# torch's CUDA build (Colab, any GPU machine) installs triton, and transformers and
+# torch.compile import it. Imported *after* TensorFlow, triton kills the process with a
+# segmentation fault (the kernel dies when a lesson loads MiniLM after Keras); imported
+# before, both work. So when TensorFlow is about to be imported, triton goes first.
+class _TritonBeforeTensorFlow(importlib.abc.MetaPathFinder):
+    """A one-shot import hook: on the first ``import tensorflow``, import triton (if installed) first."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "tensorflow":
+            return None
+        _remove_hook()
+        if "triton" not in sys.modules and importlib.util.find_spec("triton") is not None:
+            import triton  # noqa: F401  (the import itself is the fix)
+        return None  # let the normal finders import tensorflow
+
+
+def _remove_hook() -> None:
+    sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, _TritonBeforeTensorFlow)]
+
+
+def import_triton_before_tensorflow() -> None:
+    """Make sure triton, when installed, is imported before TensorFlow, whatever is imported first.
+
+    Called by ``import zoo_patterns``; it imports nothing itself. If TensorFlow is
+    already imported (the notebook imported it before ``zoo_patterns``) and triton
+    is installed but not yet imported, it is too late to fix: a warning says how
+    to recover instead of letting the kernel die later without a word.
+    """
+    if "tensorflow" not in sys.modules:
+        if not any(isinstance(f, _TritonBeforeTensorFlow) for f in sys.meta_path):
+            sys.meta_path.insert(0, _TritonBeforeTensorFlow())
+        return
+    if "triton" not in sys.modules and importlib.util.find_spec("triton") is not None:
+        import warnings
+
+        warnings.warn(
+            "TensorFlow was imported before zoo_patterns, and triton (from torch's CUDA build) is installed: "
+            "importing triton now, which transformers does when it loads a model, would crash this process "
+            "(segmentation fault, 'kernel died'). Restart the kernel and import zoo_patterns before TensorFlow or Keras.",
+            RuntimeWarning,
+            stacklevel=3,
+        )

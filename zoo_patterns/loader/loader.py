@@ -8,6 +8,7 @@ is this class's one-liner.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,18 @@ def _name_of(ref: str) -> tuple[str, str | None]:
     return split_name(last)
 
 
+class _ReportingBar:
+    """A tqdm bar that also tells ``on_progress(done_bytes, total_bytes)``: how a UI binds to a download."""
+
+    def __init__(self, bar, total: int, on_progress: Callable[[int, int], None]):
+        self.bar, self.total, self.done, self.on_progress = bar, total, 0, on_progress
+
+    def update(self, n: int) -> None:  # n < 0 when a server ignored Range and the file starts over
+        self.bar.update(n)
+        self.done += n
+        self.on_progress(self.done, self.total)
+
+
 @dataclass
 class Loader:
     """One object per configuration: where the zoo is, where the cache is, and the knobs."""
@@ -60,6 +73,7 @@ class Loader:
     lock_timeout: float = 60.0
     resolvers: ResolverChain = field(default_factory=ResolverChain)
     fetcher: Fetcher | None = None
+    on_progress: Callable[[int, int], None] | None = None  # (bytes done, bytes total) as a download goes
 
     def __post_init__(self) -> None:
         from ..settings import is_offline
@@ -164,6 +178,8 @@ class Loader:
 
         total = sum(f.size for f in files)
         with tqdm(total=total, unit="B", unit_scale=True, desc=f"fetch {manifest.name}", disable=not self.progress) as bar:
+            if self.on_progress is not None:
+                bar = _ReportingBar(bar, total, self.on_progress)
             for f in files:
                 with self.cache.lock(f.sha256, timeout=self.lock_timeout):
                     if self._blob_ok(f):  # another process fetched it while we waited for the lock
