@@ -13,10 +13,11 @@ PORT   ?= 8888
 PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
              --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
-.PHONY: help lab test test-colab unit lesson bench zoo notebooks-sync doctor clean
+.PHONY: help lab app test test-colab unit lesson bench zoo notebooks-sync doctor clean
 
 help:
 	@echo "make lab          start JupyterLab on the lessons (installs on first run)"
+	@echo "make app          serve the zoo browser (lesson 12) with Voila on http://127.0.0.1:8866"
 	@echo "make test         run every test: unit, notebook pairs, lessons, solutions, exercises"
 	@echo "make test-colab   run every lesson and solution in a Colab-like environment (.venv-colab)"
 	@echo "make lesson N=01  run one lesson, its solution and its exercise under nbval"
@@ -46,6 +47,10 @@ zoo: $(STAMP)
 lab: zoo
 	$(PY) -m jupyter lab --ServerApp.root_dir=. --port=$(PORT) --ServerApp.default_url=/lab/tree/notebooks \
 	  $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
+
+APP_PORT ?= 8866
+app: zoo
+	$(PY) -m zoo_patterns browse --port $(APP_PORT) --no-browser
 
 doctor: $(STAMP)
 	$(PY) -m zoo_patterns doctor

@@ -44,10 +44,16 @@ def exception_name(traceback_text: str) -> str:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """One hook (a second function of the same name would replace this one): dead kernels, then exercises."""
     outcome = yield
-    if call.when != "call" or not _is_exercise_check(item):
+    if call.when != "call" or getattr(item, "cell", None) is None:
         return
     report = outcome.get_result()
+    if not report_dead_kernel(item, call, report) and _is_exercise_check(item):
+        report_exercise_check(item, call, report)
+
+
+def report_exercise_check(item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport) -> None:
     if call.excinfo is None:
         report.outcome = "failed"
         report.longrepr = (
@@ -123,23 +129,22 @@ def pytest_configure(config: pytest.Config) -> None:
     watch_nbval_kernels()
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    """Say which notebook and cell killed the kernel; skip, not fail, the cells after it."""
-    outcome = yield
-    cell = getattr(item, "cell", None)
-    if call.when != "call" or call.excinfo is None or cell is None:
-        return
-    report = outcome.get_result()
+def report_dead_kernel(item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport) -> bool:
+    """Say which notebook and cell killed the kernel; skip, not fail, the cells after it. True if it did."""
+    if call.excinfo is None:
+        return False
     error = call.excinfo.value
     if isinstance(error, KernelDied):
-        first_line = next((line for line in cell.source.splitlines() if line.strip()), "")
+        first_line = next((line for line in item.cell.source.splitlines() if line.strip()), "")
         report.outcome = "failed"
         report.longrepr = (
             f"{item.path.name}, {item.name}: {error} while this cell ran (first line: {first_line!r}). "
             "A crash in native code (a framework's segfault) kills the kernel; the cells after it are skipped. "
             "Run the notebook in JupyterLab to see the cell, and `python -m zoo_patterns doctor` to check the install."
         )
-    elif isinstance(error, RuntimeError) and str(error) == DEAD_ON_START:
+        return True
+    if isinstance(error, RuntimeError) and str(error) == DEAD_ON_START:
         report.outcome = "skipped"
         report.longrepr = (str(item.path), 0, f"Skipped: the kernel of {item.path.name} died in an earlier cell")
+        return True
+    return False

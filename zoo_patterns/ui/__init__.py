@@ -36,8 +36,8 @@ _WHERE = {
 
 def ZooBrowser(model=None, **traits):  # noqa: N802  (reads as a class in a notebook)
     """The MVVM zoo browser, ready to display: a :class:`BrowserView` on a new view model (``.vm``)."""
-    from .views import BrowserView
     from .viewmodel import ZooBrowserViewModel
+    from .views import BrowserView
 
     return BrowserView(ZooBrowserViewModel(model, **traits))
 

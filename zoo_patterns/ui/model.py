@@ -67,9 +67,9 @@ class ZooBrowserModel:
 
     def __init__(self, registry: Registry | None = None, loader=None):
         if registry is None:
-            from .. import registry as zoo_registry
+            from ..zoo import default_registry
 
-            registry = zoo_registry()
+            registry = default_registry()
         self.registry = registry
         self._loader = loader
         self._neighbours: dict[str, tuple[np.ndarray, tuple[str, ...]]] = {}

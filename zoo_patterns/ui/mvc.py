@@ -80,7 +80,6 @@ class MVCView(w.VBox):
 
     def on_predict(self, handler: Callable[[str], None]) -> None:
         self.w.predict.on_click(lambda _: handler(self.w.sample.value))
-        self.w.sample.on_submit(lambda _: handler(self.w.sample.value))
 
     def _programmatic(self):
         view = self

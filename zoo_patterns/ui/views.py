@@ -46,7 +46,6 @@ class BrowserView(w.VBox):
         # commands
         ws.load.on_click(lambda _: vm.load())
         ws.predict.on_click(lambda _: vm.predict(ws.sample.value))
-        ws.sample.on_submit(lambda _: vm.predict(ws.sample.value))
         self._show_results()
         self._show_status()
         self._enable()

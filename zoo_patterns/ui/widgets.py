@@ -33,9 +33,7 @@ def status_html(status: str, error: str) -> str:
 def prediction_html(prediction: dict) -> str:
     if not prediction:
         return ""
-    rows = "".join(
-        f"<tr><td>{html.escape(str(label))}</td><td>{score:.3f}</td></tr>" for label, score in prediction["rows"]
-    )
+    rows = "".join(f"<tr><td>{html.escape(str(label))}</td><td>{score:.3f}</td></tr>" for label, score in prediction["rows"])
     head = f"<b>{html.escape(prediction['sample'])}</b>: {html.escape(prediction['kind'])}"
     return f'{head}<table class="zp-prediction-table">{rows}</table>'
 
@@ -75,7 +73,19 @@ class BrowserWidgets:
             predict=w.Button(description="Predict", disabled=True),
             prediction=w.HTML(),
         )
-        for name in ("search", "framework", "task", "results", "card", "load", "progress", "status", "sample", "predict", "prediction"):
+        for name in (
+            "search",
+            "framework",
+            "task",
+            "results",
+            "card",
+            "load",
+            "progress",
+            "status",
+            "sample",
+            "predict",
+            "prediction",
+        ):
             getattr(made, name).add_class(f"zp-{name}")
         return made
 

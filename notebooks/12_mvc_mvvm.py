@@ -1,0 +1,298 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["colab"]
+# Colab only: install the workbook and MXNet without replacing Colab's torch or numpy; let ipywidgets 8 render.
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "zoo-patterns[colab] @ git+https://github.com/zoo-patterns/zoo-patterns"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "mxnet==1.9.1"], check=True)
+    from google.colab import output
+    output.enable_custom_widget_manager()
+
+# %% [markdown]
+# # 12 · MVC, MVVM and layers
+#
+# A model zoo is also an *application*: a catalogue you search, cards you read, a Load button,
+# a progress bar, a prediction. This lesson builds that application, a **zoo browser**, twice,
+# on the same model layer:
+#
+# - **MVC**: a *passive view* draws what it is told and reports clicks; a *controller* handles
+#   each click, calls the model, and pushes every result back into the view.
+# - **MVVM**: a *view model* holds the screen's state as observable traits (`query`, `results`,
+#   `card_markdown`, `progress`...); views *bind* to those traits and call its commands. The
+#   view model never knows a view exists.
+#
+# ipywidgets is itself MVC across two processes: each widget is a model in the kernel, synced
+# over comm messages to a view in the browser. traitlets' `observe`, `link` and `dlink` are the
+# data binding MVVM needs. We measure what each pattern buys: what changes when the view changes,
+# and how much can be tested without a browser. Then we draw the layers of the whole package
+# from its real imports.
+
+# %%
+import ast
+import inspect
+import tempfile
+import time
+from pathlib import Path
+
+from IPython.display import display
+
+import zoo_patterns as zp
+from zoo_patterns.loader import Loader
+
+zp.quiet()
+# A fresh cache, so that pressing Load really downloads through every loader layer (lesson 04).
+cache = Path(tempfile.mkdtemp(prefix="lesson12-cache-"))
+print("zoo:", zp.zoo_dir(), "| fresh cache:", cache)
+
+# %% [markdown]
+# ## 1. The model layer: what the app can do
+#
+# `ZooBrowserModel` is plain Python over the layers below it: the registry and cards (search,
+# describe), the loader (load, with progress) and the adapters (one `predict` for every
+# framework). It has no UI state and imports no widget library. Both front ends will call it.
+
+# %%
+from zoo_patterns.ui import ZooBrowserModel
+
+model = ZooBrowserModel(loader=Loader(cache=cache, progress=False))
+print("search 'digits', onnx only:", model.search("digits", framework="onnx"))
+print(model.describe("digits-cnn-torch").splitlines()[0])
+fractions = []
+loaded = model.load("digits-cnn-torch", on_progress=fractions.append)
+print(loaded.describe())
+print(f"progress reported {len(fractions)} times: {fractions[0]:.3f} ... {fractions[-1]:.3f}")
+prediction = model.predict(loaded, "digit #3")
+print(prediction.rows)
+assert model.search("digits", framework="onnx") == ["digits-cnn-onnx"]
+assert loaded.downloaded and fractions[0] < 1.0 and fractions[-1] == 1.0
+assert prediction.rows[0][0] == "digit 3"
+
+# %% [markdown]
+# ## 2. MVC: a passive view and a controller
+#
+# `MVCView` only draws (`show_results`, `show_card`, `show_progress`...) and reports what the user
+# did (`on_search`, `on_select`, `on_load`...). `MVCController` subscribes to those events, calls
+# the model, keeps the app's state (what is selected, what is loaded) and pushes results into the
+# view. Here is the app; try it, then the next cell drives it the way a user would.
+
+# %%
+from zoo_patterns.ui import MVCController, MVCView
+
+mvc_view = MVCView()
+controller = MVCController(model, mvc_view)
+display(mvc_view)
+
+# %% [markdown]
+# Setting a widget's `value` and calling a button's `click()` run the same handlers a user's
+# typing and clicking run, without a browser.
+
+# %%
+mvc_view.w.search.value = "cnn-t"
+mvc_view.w.results.value = "digits-cnn-torch"
+mvc_view.w.load.click()
+after_load = mvc_view.w.status.value
+mvc_view.w.sample.value = "digit #3"
+mvc_view.w.predict.click()
+print("list:", mvc_view.w.results.options)
+print("status after Load:", after_load)
+assert mvc_view.w.results.options == ("digits-cnn-torch", "digits-cnn-torchhub")
+assert "loaded digits-cnn-torch" in after_load and "digit 3" in mvc_view.w.prediction.value
+
+# %% [markdown]
+# ## 3. MVVM: the state, with no view at all
+#
+# `ZooBrowserViewModel` holds the traits and the rules between them: changing `query`, `framework`
+# or `task` updates `results`; setting `selected` fills `card_markdown`; a load sets `busy`, moves
+# `progress` from 0 to 1 and never lets an exception reach a view (it lands in `error`). All of
+# that runs here with no widget in sight.
+
+# %%
+from zoo_patterns.ui import ZooBrowserViewModel
+
+vm = ZooBrowserViewModel(model)
+vm.query = "minilm"
+print("results:", vm.results)
+vm.selected = "digits-cnn-torh"  # a typo
+typo_error = vm.error
+print("error:", typo_error)
+vm.query, vm.framework = "digits", "onnx"
+vm.selected = "digits-cnn-onnx"
+busy_seen = []
+vm.observe(lambda change: busy_seen.append(change["new"]), "busy")
+vm.load()
+print("status:", vm.status, "| busy went", busy_seen, "| progress", vm.progress)
+assert vm.results == ["digits-cnn-onnx"] and busy_seen == [True, False] and vm.progress == 1.0
+assert "Did you mean: digits-cnn-torch" in typo_error and vm.error == ""  # the next selection cleared it
+assert vm.loaded == "digits-cnn-onnx"
+
+# %% [markdown]
+# Now a view: `BrowserView` creates the same widgets as the MVC view and binds each one to a trait
+# (`link` for inputs, `dlink` for outputs, `observe` where a widget needs its own format). It holds
+# no state of its own.
+
+# %%
+from zoo_patterns.ui import BrowserView
+
+mvvm_view = BrowserView(vm)
+display(mvvm_view)
+
+# %% [markdown]
+# ## 4. Change the view
+#
+# Add a second, different view to the running app: `TextView`, the same state as text for a
+# terminal (it needs no widget library at all). Then change the state *from code*: both views
+# follow, because both are bound to the view model.
+
+# %%
+from zoo_patterns.ui import TextView
+
+text_view = TextView(vm)
+vm.framework, vm.query = "", "cnn-t"
+print(text_view)
+assert list(mvvm_view.w.results.options) == vm.results == ["digits-cnn-torch", "digits-cnn-torchhub"]
+assert "2 result(s):" in text_view.screen
+
+# %% [markdown]
+# The same move in MVC: a second `MVCView` next to the first. The controller only ever pushes
+# into the view it was given, so the second view stays empty while the first one changes.
+
+# %%
+second_mvc_view = MVCView()
+mvc_view.w.search.value = "minilm"
+print("first MVC view:", mvc_view.w.results.options, "| second MVC view:", second_mvc_view.w.results.options)
+assert mvc_view.w.results.options == ("minilm-l6",) and second_mvc_view.w.results.options == ()
+
+# %% [markdown]
+# Now count. A line of the controller that calls `self.view` is a line that must change (or be
+# answered by every new view, method for method) when the view changes. A line of the view model
+# that mentions a view or a widget would be the same for MVVM. We count both from the source.
+
+
+# %%
+def lines_touching(cls, words):
+    """Source lines of ``cls`` whose code (not comments or docstrings) names one of ``words``."""
+    tree = ast.parse(inspect.getsource(cls))
+    hits = set()
+    for node in ast.walk(tree):
+        name = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+        if any(w in name.lower() for w in words):
+            hits.add(node.lineno)
+    return sorted(hits)
+
+
+mvc_lines = lines_touching(MVCController, ("view",))
+mvvm_lines = lines_touching(ZooBrowserViewModel, ("view", "widget"))
+view_methods = [n for n in vars(MVCView) if n.startswith(("show_", "on_"))]
+text_view_lines = len(inspect.getsource(TextView).splitlines())
+print(f"MVC : {len(mvc_lines)} controller lines call the view; a new view must offer {len(view_methods)} methods: {view_methods}")
+print(f"MVVM: {len(mvvm_lines)} view-model lines mention a view; the text view is {text_view_lines} lines of its own and reads only traits")
+assert len(mvvm_lines) == 0 and len(mvc_lines) >= 10
+
+# %% [markdown]
+# So: in MVC the controller is written against one view's interface and drives it step by step.
+# A passive view with a stable `show_*`/`on_*` interface keeps that contained, but every new view
+# must implement all of it, and two views at once need a controller that knows about both. In
+# MVVM the view model is finished when its rules are: views come and go without touching it.
+
+# %% [markdown]
+# ## 5. What runs without a browser
+#
+# Because the rules live in the view model, its tests are plain functions. Here are three,
+# run right here with no widget, kernel comm or browser involved:
+
+
+# %%
+def rule_query_narrows_results(vm):
+    vm.query = "cnn-t"
+    assert vm.results == ["digits-cnn-torch", "digits-cnn-torchhub"]
+
+
+def rule_unknown_name_is_an_error_not_an_exception(vm):
+    vm.selected = "digits-cnn-torh"
+    assert "Did you mean: digits-cnn-torch" in vm.error and vm.card_markdown == ""
+
+
+def rule_load_without_selection_says_what_to_do(vm):
+    vm.selected = ""
+    assert vm.load() is False and vm.error.startswith("Select a model first")
+
+
+start = time.perf_counter()
+for rule in (rule_query_narrows_results, rule_unknown_name_is_an_error_not_an_exception, rule_load_without_selection_says_what_to_do):
+    rule(ZooBrowserViewModel(model))
+print(f"3 view-model rules checked in {time.perf_counter() - start:.3f} s")
+
+# %% [markdown]
+# The repository's own suite does the same at scale. It counts its UI tests by the tests' names;
+# only the ones in `test_ui_browser.py` start Chromium (driven by Playwright, against Voila and
+# against JupyterLab, screenshots in `build/screenshots/`).
+
+# %%
+tests = Path.cwd().parent / "tests"
+if (tests / "test_ui.py").exists():  # in a clone of the repository (not on Colab, which has only the package)
+
+    def count_tests(path):
+        return sum(isinstance(n, ast.FunctionDef) and n.name.startswith("test_") for n in ast.parse(path.read_text()).body)
+
+    headless, in_browser = count_tests(tests / "test_ui.py"), count_tests(tests / "test_ui_browser.py")
+    print(f"{headless} UI tests run without a browser; {in_browser} in test_ui_browser.py (2 of them drive Chromium)")
+    assert headless >= 10 and headless > in_browser
+else:
+    print("Clone the repository to count its UI tests: tests/test_ui.py and tests/test_ui_browser.py")
+
+# %% [markdown]
+# ## 6. The layers of the whole package, from its imports
+#
+# Layered architecture says each layer uses only the layers below it. `zoo_patterns.architecture`
+# reads every module's imports (lazy ones inside functions too) without importing anything, and
+# puts each part one layer above the highest part it imports. Red arrows are imports that do not
+# point down.
+
+# %%
+from zoo_patterns.architecture import cycles, import_graph, importers_of, layers, plot_layers
+
+graph = import_graph()
+level = layers(graph.parts)
+plot_layers(graph)
+print("ui imports:", sorted(graph.parts["ui"]))
+print("who imports ui:", sorted(importers_of(graph, "ui")), "| who imports ipywidgets:", sorted(importers_of(graph, "ipywidgets")))
+print("cycles:", cycles(graph.parts))
+assert importers_of(graph, "ui") <= {"cli", "exercises"} and importers_of(graph, "ipywidgets") == {"ui"}
+assert all(level["ui"] > level[p] for p in graph.parts["ui"])
+
+# %% [markdown]
+# The UI is near the top: only the command line (`python -m zoo_patterns browse`) and the exercise
+# checks, which are front ends themselves, import it. The
+# drawing is honest about the rest: the cycles it lists are lazy imports between `adapters`,
+# `loader` and `zoo` (the loader can adapt what it loads, an adapter can save and reload through
+# the loader, and the loader builds the zoo on first use). Each works because the import happens
+# inside a function, but each is a place where a lower layer knows a higher one: the design notes
+# name the first one as debt to pay by moving the adapt step up into the facade `zp.load`. A
+# layer check like this one, run in the test suite, is how such debt stops growing.
+#
+# ## 7. The same app as a web page
+#
+# `python -m zoo_patterns browse` (or `make app`) serves the MVVM browser with **Voila**: the
+# notebook runs in a kernel and only its widgets are shown, offline, on `http://127.0.0.1:8866`.
+# In JupyterLab, `ZooBrowser()` in a cell gives the same app; on Colab, the first cell's
+# `enable_custom_widget_manager()` lets ipywidgets 8 render.
+#
+# **Takeaways.** The model layer is shared; MVC puts the state in a controller that pushes into one
+# view; MVVM puts it in a view model that any number of views bind to, which is why its rules are
+# tested without a browser and a new view changes none of its lines. And the package's layers are
+# a fact you can read from its imports, not only a diagram.

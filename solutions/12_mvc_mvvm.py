@@ -1,0 +1,117 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["colab"]
+# Colab only: install the workbook and MXNet without replacing Colab's torch or numpy; let ipywidgets 8 render.
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "zoo-patterns[colab] @ git+https://github.com/zoo-patterns/zoo-patterns"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "mxnet==1.9.1"], check=True)
+    from google.colab import output
+    output.enable_custom_widget_manager()
+
+# %% [markdown]
+# # Exercise 12 · MVC, MVVM and layers
+#
+# Extend the zoo browser of lesson 12 both ways: a new trait in the view model, a new handler in
+# the controller, and a test of a view-model rule that needs no browser.
+
+# %%
+from traitlets import Int, observe
+
+import zoo_patterns as zp
+from zoo_patterns.exercises import ____
+from zoo_patterns.exercises.ex12 import q1, q2, q3, shared_model
+from zoo_patterns.ui import BrowserView, MVCController, MVCView, ZooBrowserViewModel
+
+zp.quiet()
+
+# %% [markdown]
+# ## Question 1: add a trait and bind it
+#
+# Make `CountingViewModel`, a `ZooBrowserViewModel` with one more trait, `count`, that always
+# equals the number of results. Use a trait (so views can bind to it) and an `@observe` rule
+# (so it follows `results` whoever changes them).
+
+# %%
+# BEGIN SOLUTION
+#> CountingViewModel = ____
+class CountingViewModel(ZooBrowserViewModel):
+    count = Int(0)
+
+    @observe("results")
+    def _count(self, change):
+        self.count = len(change["new"])
+# END SOLUTION
+
+
+# %% tags=["check"]
+q1.check(CountingViewModel)
+
+# %% [markdown]
+# Bound to a widget, the count follows the search box with no code in between:
+
+# %%
+import ipywidgets as widgets
+from IPython.display import display
+from traitlets import dlink
+
+counting = CountingViewModel(shared_model()) if isinstance(CountingViewModel, type) else None
+if counting is not None:
+    label = widgets.Label()
+    dlink((counting, "count"), (label, "value"), lambda n: f"{n} models match")
+    counting.query = "digits"
+    display(widgets.VBox([BrowserView(counting), label]))
+
+# %% [markdown]
+# ## Question 2: a controller handler
+#
+# Give the MVC app a "clear" action: `ClearingController.clear()` empties the search box, lists
+# every model again, selects nothing and empties the card.
+
+# %%
+# BEGIN SOLUTION
+#> ClearingController = ____
+class ClearingController(MVCController):
+    def clear(self):
+        self.select("")
+        self.view.w.search.value = ""  # the view reports it as a search, which lists everything
+# END SOLUTION
+
+
+# %% tags=["check"]
+q2.check(ClearingController)
+
+# %% [markdown]
+# ## Question 3: test a view-model rule without a browser
+#
+# Write `test_unknown_name_is_reported(vm)`: it sets an unknown (misspelt) name on the view model
+# and asserts that `vm.error` suggests the right one. The check runs it twice: on the real view
+# model, where it must pass, and on a broken one that ignores unknown names, where it must fail.
+
+# %%
+# BEGIN SOLUTION
+#> def test_unknown_name_is_reported(vm):
+#>     raise NotImplementedError("set vm.selected to a misspelt name and assert on vm.error")
+def test_unknown_name_is_reported(vm):
+    vm.selected = "minilm-l7"
+    assert "Did you mean" in vm.error and "minilm-l6" in vm.error
+    assert vm.card_markdown == ""
+# END SOLUTION
+
+
+# %% tags=["check"]
+q3.check(test_unknown_name_is_reported)
