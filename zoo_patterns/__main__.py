@@ -7,11 +7,13 @@ show NAME                      print a model card
 serve --dir DIR --port PORT    serve a built zoo over HTTP on 127.0.0.1 (GET, HEAD, Range)
 fetch NAME --zoo URL --cache DIR [--offline]
                                fetch through every loader layer; print "<sha256>  <path>" per file
+convert NAME --to {torch,keras,gluon,onnx} --out DIR
+                               convert a zoo model, check parity, write a loadable folder (lesson 09)
 browse [--port P] [--no-browser] [--zoo DIR]
                                serve the zoo browser app (lesson 12) with Voila on 127.0.0.1
 
-``fetch`` exit codes, for scripts: 0 ok, 2 bad usage or unknown name, 3 integrity,
-4 offline and not cached, 5 network, 6 unsafe file, 1 anything else.
+Exit codes, for scripts: 0 ok, 2 bad usage or unknown name, 3 integrity, 4 offline and
+not cached, 5 network, 6 unsafe file, 7 no conversion rule, 8 parity failed, 1 anything else.
 """
 
 from __future__ import annotations
@@ -113,6 +115,19 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_convert(args: argparse.Namespace) -> int:
+    from .convert.folder import convert_to_folder
+    from .logs import quiet
+
+    quiet()
+
+    out, card = convert_to_folder(args.name, args.to, args.out)
+    for metric in card.metrics:
+        print(f"{metric.name} = {metric.value:.3g} ({metric.dataset})")
+    print(f"wrote {card.name} to {out}; load it with zoo_patterns.load({str(out)!r})")
+    return 0
+
+
 def _cmd_browse(args: argparse.Namespace) -> int:
     from .ui.app import browse
 
@@ -131,6 +146,12 @@ def _exit_code(exc: BaseException) -> int:
         (errors.UnsafeFormatError, 6),
         (errors.UnsafeArchiveError, 6),
     ):
+        if isinstance(exc, kind):
+            return code
+    from .convert.layers import ConversionError
+    from .convert.parity import ParityError
+
+    for kind, code in ((ConversionError, 7), (ParityError, 8)):
         if isinstance(exc, kind):
             return code
     return 1
@@ -171,6 +192,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--offline", action="store_true", help="never touch the network; the model must be cached")
     p.add_argument("--progress", action="store_true", help="show a progress bar on stderr")
     p.set_defaults(func=_cmd_fetch)
+    p = sub.add_parser("convert", help="convert a zoo model to another framework, with a parity check")
+    p.add_argument("name")
+    p.add_argument("--to", required=True, choices=["torch", "keras", "gluon", "onnx"])
+    p.add_argument("--out", required=True, help="an empty or new folder")
+    p.set_defaults(func=_cmd_convert)
     p = sub.add_parser("browse", help="serve the zoo browser app with Voila on 127.0.0.1")
     p.add_argument("--port", type=int, default=8866)
     p.add_argument("--no-browser", action="store_true", help="do not open a web browser")
