@@ -273,14 +273,19 @@ def trace(native, x: np.ndarray) -> list[tuple[str, np.ndarray]] | None:
             return None
         probe = keras.Model(native.inputs, [k.output for k in chain])
         outs = probe(x.transpose(0, 2, 3, 1) if x.ndim == 4 else x, training=False)
-        result, last4d = [], None
+        result, last4d, flat_hwc = [], None, None
         for k, out in zip(chain, outs, strict=True):
             out = np.asarray(out)
+            kind = k.name.split("_", 1)[1]
             if out.ndim == 4:
-                last4d = out.shape[1:]
+                last4d, flat_hwc = out.shape[1:], None
                 out = out.transpose(0, 3, 1, 2)
-            elif k.name.endswith("_flatten") and last4d is not None:  # (H, W, C) order -> torch's (C, H, W)
-                h, w, c = last4d
+            elif kind == "flatten" and last4d is not None:
+                flat_hwc = last4d
+            elif kind not in ELEMENTWISE:
+                flat_hwc = None
+            if flat_hwc is not None:  # a flattened (H, W, C) vector, through relu/dropout too: put it in torch's (C, H, W)
+                h, w, c = flat_hwc
                 out = out.reshape(-1, h, w, c).transpose(0, 3, 1, 2).reshape(out.shape[0], -1)
             result.append((k.name, out))
         return result
