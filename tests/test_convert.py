@@ -48,7 +48,9 @@ def unseen_models():
         nn.Conv2d(2, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 6, 3, stride=1, padding=0, bias=False),
         nn.BatchNorm2d(6), nn.ReLU(), nn.AvgPool2d(2), nn.Conv2d(6, 10, 1), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(10, 4),
     )  # fmt: skip
-    nested = nn.Sequential(nn.Sequential(nn.Conv2d(1, 4, 3, stride=2, padding=1), nn.ReLU()), nn.Flatten(), nn.Linear(4 * 5 * 5, 3))
+    nested = nn.Sequential(
+        nn.Sequential(nn.Conv2d(1, 4, 3, stride=2, padding=1), nn.ReLU()), nn.Flatten(), nn.Linear(4 * 5 * 5, 3)
+    )
     return {
         "strided": (randomise_batchnorm(strided), spec(3, 16, 16)),
         "pooled": (randomise_batchnorm(pooled, 1), spec(2, 12, 12)),
@@ -192,7 +194,9 @@ def test_cli_minilm_to_onnx(tmp_path):
     assert isinstance(session, ort.InferenceSession)
     names = [i.name for i in session.get_inputs()]
     assert names[:2] == ["input_ids", "attention_mask"] and set(names) <= {"input_ids", "attention_mask", "token_type_ids"}
-    assert all(i.type == "tensor(int64)" and isinstance(i.shape[0], str) and isinstance(i.shape[1], str) for i in session.get_inputs())
+    assert all(
+        i.type == "tensor(int64)" and isinstance(i.shape[0], str) and isinstance(i.shape[1], str) for i in session.get_inputs()
+    )
     output = session.get_outputs()[0]
     assert output.name == "last_hidden_state" and output.shape[2] == 384
 
@@ -216,3 +220,26 @@ def test_cli_refuses_a_non_empty_folder(tmp_path):
     result = run_cli("convert", "digits-cnn-torch", "--to", "gluon", "--out", str(tmp_path))
     assert result.returncode == 2 and "is not empty" in result.stderr
     assert (tmp_path / "keep.txt").read_text() == "mine"
+
+
+# -- each framework's own ONNX exporter ------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["digits-cnn-keras", "digits-cnn-gluon"])
+def test_native_onnx_exporters(name, tmp_path):
+    from zoo_patterns.convert.onnx import native_onnx
+
+    native = zp.load(name)
+    proto = native_onnx(native, (1, 8, 8), tmp_path)
+    assert parity(native, proto, probe_inputs((1, 8, 8), n=9)).max_abs <= TOL  # 9: not the batch it was traced with
+
+
+def test_onnx_mapping_shim_gives_what_mxnet_reads():
+    import onnx
+
+    from zoo_patterns.compat import patch_onnx_mapping
+
+    patch_onnx_mapping()
+    from onnx import mapping
+
+    assert mapping.NP_TYPE_TO_TENSOR_TYPE[np.dtype("float32")] == onnx.TensorProto.FLOAT
+    assert mapping.TENSOR_TYPE_TO_NP_TYPE[onnx.TensorProto.INT64] == np.dtype("int64")
+    assert patch_onnx_mapping() == []  # once is enough

@@ -7,7 +7,9 @@ Each architecture pattern lives in its own module (see the lessons):
 - ``zoo``        the workbook's own zoo: pretrain, publish, index (lessons 01-02)
 - ``adapters``   one ZooModel interface over every framework (lesson 03)
 - ``loader``     resolve, cache, fetch, verify, decode, build (lesson 04)
-- ``convert``    weights moved between frameworks, with parity (lessons 03, 09)
+- ``convert``    models moved between frameworks, with parity proofs (lessons 03, 09)
+- ``ui``         the zoo browser, as MVC and as MVVM (lesson 12)
+- ``architecture``  the package's layers, read from its imports (lesson 12)
 - ``settings``   device, offline flag, cache and zoo locations (lesson 00)
 - ``compat``     the one place that keeps MXNet working on today's numpy
 - ``exercises``  instant checks for the learner notebooks

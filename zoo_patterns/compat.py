@@ -203,3 +203,33 @@ def import_triton_before_tensorflow() -> None:
             RuntimeWarning,
             stacklevel=3,
         )
+
+
+# -- mxnet's ONNX exporter and today's onnx -------------------------------------------------------
+def patch_onnx_mapping() -> list[str]:
+    """Put back ``onnx.mapping``, which onnx 1.15 removed and ``mx.onnx.export_model`` still imports.
+
+    Without it mxnet 1.9.1 hides the ImportError behind "Onnx and protobuf need to be
+    installed", although both are. mxnet reads two tables from the module; both are
+    rebuilt from ``onnx.helper``. Returns the names added (none when onnx still has it).
+    """
+    import onnx
+
+    if "onnx.mapping" in sys.modules or hasattr(onnx, "mapping"):
+        return []
+    import numpy as np
+    from onnx import TensorProto, helper
+
+    to_numpy = {}
+    for code in TensorProto.DataType.values():
+        try:
+            to_numpy[code] = np.dtype(helper.tensor_dtype_to_np_dtype(code))
+        except (KeyError, TypeError, ValueError):
+            continue  # UNDEFINED and types numpy has no dtype for (bfloat16, float8s, ...)
+    shim = ModuleType("onnx.mapping")
+    shim.__doc__ = "zoo_patterns stand-in for the onnx.mapping module that onnx 1.15 removed (mxnet 1.9.1 reads it)"
+    shim.TENSOR_TYPE_TO_NP_TYPE = to_numpy
+    shim.NP_TYPE_TO_TENSOR_TYPE = {dtype: code for code, dtype in reversed(list(to_numpy.items()))}
+    sys.modules["onnx.mapping"] = shim
+    onnx.mapping = shim
+    return ["TENSOR_TYPE_TO_NP_TYPE", "NP_TYPE_TO_TENSOR_TYPE"]

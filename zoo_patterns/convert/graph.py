@@ -246,7 +246,11 @@ def run(native, x: np.ndarray) -> np.ndarray:
     import onnxruntime as ort
 
     session = ort.InferenceSession(native.SerializeToString(), providers=["CPUExecutionProvider"])
-    return session.run(None, {session.get_inputs()[0].name: x})[0]
+    first = session.get_inputs()[0]
+    declared = [d if isinstance(d, int) else None for d in first.shape[1:]]
+    if x.ndim == 4 and declared == [x.shape[2], x.shape[3], x.shape[1]] != [x.shape[1], x.shape[2], x.shape[3]]:
+        x = x.transpose(0, 2, 3, 1)  # exported from Keras: the graph takes NHWC
+    return session.run(None, {first.name: x})[0]
 
 
 def trace(native, x: np.ndarray) -> list[tuple[str, np.ndarray]] | None:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from .layers import ConversionError, Layer
 
 MINILM_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
@@ -180,3 +182,42 @@ def read_onnx(model) -> tuple[list[Layer], tuple]:
 
 def _flattens(target) -> bool:
     return target is not None and target.ndim == 1 and len(target) == 2 and (-1 in target.tolist()[1:] or target[0] in (-1, 0))
+
+
+# -- each framework's own exporter --------------------------------------------------------------------
+def native_onnx(native, shape: tuple, folder: str | Path):
+    """``native`` exported by its own framework's ONNX exporter (not through torch), batch axis dynamic.
+
+    - torch: ``torch.onnx.export(dynamo=True)``;
+    - Keras 3: ``model.export(path, format="onnx")``, which needs ``tf2onnx`` and a model called once;
+    - Gluon: ``mx.onnx.export_model``, which needs :func:`zoo_patterns.compat.patch_onnx_mapping` on
+      onnx >= 1.15 (without it: "Onnx and protobuf need to be installed", though both are).
+    """
+    import onnx
+
+    from .graph import framework_of
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    framework = framework_of(native)
+    if framework == "torch":
+        return torch_to_onnx(native, shape)
+    if framework == "keras":
+        native(
+            np.zeros((1, shape[1], shape[2], shape[0]) if len(shape) == 3 else (1, *shape), np.float32)
+        )  # Keras exports only a called model
+        native.export(str(folder / "keras.onnx"), format="onnx", verbose=False)
+        return onnx.load(str(folder / "keras.onnx"))
+    if framework == "gluon":
+        from ..compat import import_mxnet, patch_onnx_mapping
+
+        mx = import_mxnet()
+        patch_onnx_mapping()
+        native.hybridize()
+        native(mx.nd.zeros((1, *shape)))
+        native.export(str(folder / "gluon"))
+        path = folder / "gluon.onnx"
+        mx.onnx.export_model(str(folder / "gluon-symbol.json"), str(folder / "gluon-0000.params"), [(1, *shape)], np.float32,
+                             str(path), dynamic=True, dynamic_input_shapes=[(None, *shape)])  # fmt: skip
+        return onnx.load(str(path))
+    raise ConversionError(f"{framework} models have no native ONNX exporter here")

@@ -36,7 +36,9 @@ class SamePadding(Conv2dRule):
 
         p = layer.params
         padding = "same" if p["padding"] != (0, 0) else "valid"
-        return [layers.Conv2D(p["out_channels"], p["kernel"], strides=p["stride"], padding=padding, use_bias=p["bias"], name=name)]
+        return [
+            layers.Conv2D(p["out_channels"], p["kernel"], strides=p["stride"], padding=padding, use_bias=p["bias"], name=name)
+        ]
 
 
 class FlattenOrderIgnored(LinearRule):

@@ -1,0 +1,76 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["colab"]
+# Colab only: install the workbook and MXNet without replacing Colab's torch or numpy.
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "zoo-patterns[colab] @ git+https://github.com/zoo-patterns/zoo-patterns"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "mxnet==1.9.1"], check=True)
+
+# %% [markdown]
+# # Exercise 09 · Moving models between frameworks
+#
+# Convert one layer by hand, find where a broken conversion goes wrong, and get BatchNorm's two
+# conventions right.
+
+# %%
+import zoo_patterns as zp
+from zoo_patterns.convert import ParityError, parity, probe_inputs
+from zoo_patterns.exercises import ____
+from zoo_patterns.exercises.ex09 import mystery, q1, q2, q3, torch_linear
+
+zp.quiet()
+
+# %% [markdown]
+# ## Question 1: one Dense layer by hand
+#
+# `linear` is a torch `Linear(6, 3)`. Give the weights a Keras `Dense(3)` needs to compute the same
+# thing, as a list `[kernel, bias]` of numpy arrays.
+
+# %%
+linear = torch_linear()
+print(linear.weight.shape, linear.bias.shape)
+keras_weights = ____
+
+# %% tags=["check"]
+q1.check(keras_weights)
+
+# %% [markdown]
+# ## Question 2: find the divergent layer
+#
+# `mystery()` gives a torch model and a Keras conversion of it made with one wrong rule. Run a
+# parity check, and set `first_divergent_layer` to the number of the first layer whose output
+# differs.
+
+# %%
+model, keras_model = mystery()
+first_divergent_layer = ____
+
+# %% tags=["check"]
+q2.check(first_divergent_layer)
+
+# %% [markdown]
+# ## Question 3: BatchNorm's two conventions
+#
+# A torch `BatchNorm2d` with its default settings becomes a Keras `BatchNormalization`. Which
+# `epsilon` and `momentum` must the Keras layer get?
+
+# %%
+epsilon, momentum = ____, ____
+
+# %% tags=["check"]
+q3.check(epsilon, momentum)
