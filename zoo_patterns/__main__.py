@@ -9,6 +9,8 @@ fetch NAME --zoo URL --cache DIR [--offline]
                                fetch through every loader layer; print "<sha256>  <path>" per file
 convert NAME --to {torch,keras,gluon,onnx} --out DIR
                                convert a zoo model, check parity, write a loadable folder (lesson 09)
+optimize NAME --method M --runtime R --out DIR
+                               prune or quantise a zoo model, measure it, write a loadable folder (lesson 10)
 browse [--port P] [--no-browser] [--zoo DIR]
                                serve the zoo browser app (lesson 12) with Voila on 127.0.0.1
 
@@ -128,6 +130,18 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_optimize(args: argparse.Namespace) -> int:
+    from .logs import quiet
+    from .optimize.folder import optimize_to_folder
+
+    quiet()
+    out, card = optimize_to_folder(args.name, args.method, args.runtime, args.out)
+    for metric in card.metrics:
+        print(f"{metric.name} = {metric.value:.4g} ({metric.dataset})")
+    print(f"wrote {card.name} to {out}; load it with zoo_patterns.load({str(out)!r})")
+    return 0
+
+
 def _cmd_browse(args: argparse.Namespace) -> int:
     from .ui.app import browse
 
@@ -150,8 +164,9 @@ def _exit_code(exc: BaseException) -> int:
             return code
     from .convert.layers import ConversionError
     from .convert.parity import ParityError
+    from .optimize.folder import UnsupportedOptimisation
 
-    for kind, code in ((ConversionError, 7), (ParityError, 8)):
+    for kind, code in ((ConversionError, 7), (ParityError, 8), (UnsupportedOptimisation, 7)):
         if isinstance(exc, kind):
             return code
     return 1
@@ -197,6 +212,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--to", required=True, choices=["torch", "keras", "gluon", "onnx"])
     p.add_argument("--out", required=True, help="an empty or new folder")
     p.set_defaults(func=_cmd_convert)
+    p = sub.add_parser("optimize", help="prune or quantise a zoo model and write a loadable folder")
+    p.add_argument("name")
+    p.add_argument("--method", required=True, choices=["int8-dynamic", "int8-static", "fp16", "prune-structured"])
+    p.add_argument("--runtime", required=True, choices=["torch", "onnx", "litert"])
+    p.add_argument("--out", required=True, help="an empty or new folder")
+    p.set_defaults(func=_cmd_optimize)
     p = sub.add_parser("browse", help="serve the zoo browser app with Voila on 127.0.0.1")
     p.add_argument("--port", type=int, default=8866)
     p.add_argument("--no-browser", action="store_true", help="do not open a web browser")

@@ -56,7 +56,7 @@ def to_layers(native: Any, *, input_spec: TensorSpec | None = None, rules: dict[
     return layers, shape
 
 
-def from_layers(layers: list[Layer], to: str, shape: tuple, *, rules: dict[str, Rule] = RULES):
+def from_layers(layers: list[Layer], to: str, shape: tuple, *, rules: dict[str, Rule] = RULES, input_name: str = "input"):
     from . import graph
 
     if to == "torch":
@@ -67,7 +67,7 @@ def from_layers(layers: list[Layer], to: str, shape: tuple, *, rules: dict[str, 
         return graph.write_gluon(layers, rules)
     from .onnx import torch_to_onnx
 
-    return torch_to_onnx(graph.write_torch(layers, rules), shape)
+    return torch_to_onnx(graph.write_torch(layers, rules), shape, input_name=input_name)
 
 
 def probe_inputs(shape: tuple, n: int = 16, seed: int = 0) -> np.ndarray:
@@ -91,7 +91,7 @@ def convert(
     if source == to:
         raise ConversionError(f"the model is already a {to} model; nothing to convert.")
     layers, shape = to_layers(native, input_spec=input_spec, rules=rules)
-    converted = from_layers(layers, to, shape, rules=rules)
+    converted = from_layers(layers, to, shape, rules=rules, input_name=input_spec.name if input_spec is not None else "input")
     if check:
         parity(native, converted, probe_inputs(shape), tolerance=tolerance)
     return converted

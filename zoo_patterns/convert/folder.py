@@ -38,17 +38,21 @@ def spec_for(spec: TensorSpec, framework: str) -> TensorSpec:
                       spec.value_range, spec.preprocessing)  # fmt: skip
 
 
-def derived_card(card: ModelCard, to: str, parity_metrics: list[Metric], how: str) -> ModelCard:
+def derived_card(
+    card: ModelCard, to: str, metrics: list[Metric], how: str, *, name: str = "", verb: str = "converted"
+) -> ModelCard:
+    """The parent's card for a model derived from it: new framework and provenance, parent named, license kept."""
     from .. import __version__
 
-    origin = f"converted from {card.name} {card.version} (weights sha256 {parent_sha256(card)}), license inherited"
+    origin = f"{verb} from {card.name} {card.version} (weights sha256 {parent_sha256(card)}), license inherited"
+    tool = "zoo_patterns.convert" if verb == "converted" else "zoo_patterns.optimize"
     return card.replace(
-        name=f"{card.name}-{to}",
+        name=name or f"{card.name}-{to}",
         framework=to,
         inputs=tuple(spec_for(s, to) for s in card.inputs),
-        provenance=Provenance(origin, f"zoo_patterns.convert {__version__}: {how}; no retraining"),
-        metrics=tuple(parity_metrics),
-        tags=tuple(dict.fromkeys((*card.tags, "converted", f"from-{card.framework}"))),
+        provenance=Provenance(origin, f"{tool} {__version__}: {how}"),
+        metrics=tuple(metrics),
+        tags=tuple(dict.fromkeys((*card.tags, verb, f"from-{card.framework}"))),
         files=(),
         description="",
     )
@@ -81,7 +85,7 @@ def convert_to_folder(name: str, to: str, out: str | Path) -> tuple[Path, ModelC
             "parity_argmax_agreement", report.argmax_agreement, f"64 seeded random inputs, against {parent.name}", "conversion"
         ),
     ]
-    card = derived_card(parent, to, metrics, f"{source} -> {to}, table-driven layer rules")
+    card = derived_card(parent, to, metrics, f"{source} -> {to}, table-driven layer rules; no retraining")
     if to == "onnx":
         import onnxruntime as ort
 
@@ -114,7 +118,7 @@ def _minilm_to_folder(parent: ModelCard, out: Path) -> tuple[Path, ModelCard]:
             "conversion",
         )
     ]
-    card = derived_card(parent, "onnx", metrics, "torch.onnx.export(dynamo=True) of the transformers encoder")
+    card = derived_card(parent, "onnx", metrics, "torch.onnx.export(dynamo=True) of the transformers encoder; no retraining")
     token_spec = TensorSpec("input_ids", ("batch", "sequence"), (None, None), "int64", "", None, "the parent's tokenizer")
     card = card.replace(
         inputs=(token_spec,),

@@ -164,6 +164,14 @@ def _onnx(folder: Path) -> Any:
     return ort.InferenceSession(str(_one(folder, "*.onnx")), options, providers=["CPUExecutionProvider"])
 
 
+@register_decoder("litert")
+def _litert(folder: Path) -> Any:
+    # A LiteRT (TFLite) flatbuffer holds only tensors and ops: nothing in it runs Python on load.
+    from ..optimize.quantize import LiteRTModel
+
+    return LiteRTModel(_one(folder, "*.tflite"))
+
+
 @register_decoder("torchscript")
 def _torchscript(folder: Path) -> Any:
     import torch
@@ -233,6 +241,7 @@ def detect_format(folder: str | Path) -> str:
         ("gluon-params", ".params"),
         ("torchscript", ".jit"),
         ("torch-export", ".pt2"),
+        ("litert", ".tflite"),
     ):
         if suffix in suffixes:
             return fmt

@@ -55,8 +55,13 @@ def _accuracy(net, x: np.ndarray, y: np.ndarray) -> float:
         return float((net(torch.from_numpy(x).to(device)).argmax(1).cpu().numpy() == y).mean())
 
 
-def fit(plan: TransferPlan, split: Split, *, validation: Split | None = None, progress: bool = True, label: str = ""):
-    """Train by the plan; returns ``(network, History)``. Deterministic for a given plan.seed."""
+def fit(
+    plan: TransferPlan, split: Split, *, validation: Split | None = None, progress: bool = True, label: str = "", start_from=None
+):
+    """Train by the plan; returns ``(network, History)``. Deterministic for a given plan.seed.
+
+    ``start_from`` trains that DigitsCNN (a pruned one, lesson 10) instead of building one from the plan.
+    """
     import torch
     from torch import nn
     from tqdm.auto import trange
@@ -65,7 +70,8 @@ def fit(plan: TransferPlan, split: Split, *, validation: Split | None = None, pr
 
     start = time.perf_counter()
     device = pick_device()  # cuda when torch sees a GPU, else cpu; ZOO_PATTERNS_DEVICE overrides
-    net = build(plan).to(device)
+    torch.manual_seed(plan.seed)
+    net = (copy.deepcopy(start_from) if start_from is not None else build(plan)).to(device)
     groups = _groups(net)
     reg = plan.regularisation
     optimizer = torch.optim.AdamW(
