@@ -89,23 +89,34 @@ def measure(row: Row, predict: Callable[[np.ndarray], object], batches: dict[str
     return row
 
 
+def _num(value: float, fmt: str, width: int) -> str:
+    return f"{'-':>{width}}" if np.isnan(value) else f"{value:{width}{fmt}}"
+
+
 def table(rows: Iterable[Row], baseline: dict[str, Row] | None = None) -> str:
-    """A plain-text table; with ``baseline`` (model -> row), speed-up and size ratios too."""
+    """A plain-text table; with ``baseline`` (model -> row), speed-up and size ratios too. '-' is not measured."""
     rows = list(rows)
-    head = f"{'model':10} {'method':22} {'runtime':10} {'MB':>7} {'b1 p50':>8} {'b1 p90':>8} {'b32 p50':>8} {'b32 p90':>8} {'quality':>16}"
+    head = f"{'model':7} {'method':22} {'runtime':11} {'MB':>6} {'b1 p50':>7} {'b1 p90':>7} {'b32 p50':>8} {'b32 p90':>8} {'quality':>7}"
     if baseline:
-        head += f" {'speed b1':>8} {'speed b32':>9} {'smaller':>7}"
+        head += f" {'faster b1':>9} {'faster b32':>10} {'smaller':>7}"
     lines = [head, "-" * len(head)]
     for r in rows:
         b1, b32 = r.latency.get("b1", (float("nan"),) * 2), r.latency.get("b32", (float("nan"),) * 2)
-        line = f"{r.model:10} {r.method:22} {r.runtime:10} {r.size_mb:7.2f} {b1[0]:8.2f} {b1[1]:8.2f} {b32[0]:8.2f} {b32[1]:8.2f} {r.quality_name[:7]:>7} {r.quality:8.4f}"
+        cells = [
+            _num(r.size_mb, ".2f", 6),
+            _num(b1[0], ".2f", 7),
+            _num(b1[1], ".2f", 7),
+            _num(b32[0], ".2f", 8),
+            _num(b32[1], ".2f", 8),
+        ]
+        line = f"{r.model:7} {r.method:22} {r.runtime:11} {' '.join(cells)} {_num(r.quality, '.4f', 7)}"
         if baseline and r.model in baseline:
             base = baseline[r.model]
-            line += (
-                f" {base.p50('b1') / r.p50('b1'):7.2f}x {base.p50('b32') / r.p50('b32'):8.2f}x {base.size_mb / r.size_mb:6.2f}x"
-            )
+            ratios = (base.p50("b1") / r.p50("b1"), base.p50("b32") / r.p50("b32"), base.size_mb / r.size_mb)
+            line += f" {_num(ratios[0], '.2f', 8)}x {_num(ratios[1], '.2f', 9)}x {_num(ratios[2], '.2f', 6)}x"
         lines.append(line + (f"  {r.notes}" if r.notes else ""))
-    return "\n".join(lines)
+    names = sorted({f"{r.model}: {r.quality_name}" for r in rows if r.quality_name})
+    return "\n".join(lines + [f"quality = {'; '.join(names)}. Latency in ms (p50, p90), one thread."])
 
 
 def plot(rows: Iterable[Row], key: str = "b32"):

@@ -1,0 +1,220 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["colab"]
+# Colab only: install the workbook and MXNet without replacing Colab's torch or numpy.
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "zoo-patterns[colab] @ git+https://github.com/zoo-patterns/zoo-patterns"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "mxnet==1.9.1"], check=True)
+
+# %% [markdown]
+# # 10 · Optimising for deployment
+#
+# A pretrained model is often bigger and slower than the job needs. The usual advice is to
+# prune it, quantise it and use the hardware well, then measure speed, memory and quality.
+# This lesson does each of these to two real models, the zoo's digits CNN and MiniLM, and
+# measures them side by side **in one run**, so that the ratios are fair. Some techniques pay
+# here; some only look as if they do. The numbers decide.
+#
+# How we time: one thread (so runs compare), warm-up calls first, then the median (p50) and the
+# 90th percentile (p90) of many calls, at batch 1 (one request) and batch 32 (a queue).
+
+# %%
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+import zoo_patterns as zp
+from zoo_patterns.datasets import digits_task
+from zoo_patterns.optimize.bench import latency, threads, torch_size_mb
+
+zp.quiet()
+work = Path(tempfile.mkdtemp(prefix="lesson10-"))
+split = digits_task(seed=0)
+net = zp.load("digits-cnn-torch", progress=False).eval()
+print("device torch sees:", zp.device(), "| threads used for timing: 1")
+
+
+def accuracy(module) -> float:
+    with torch.inference_mode():
+        return float(np.mean(module(torch.from_numpy(split.x_test)).argmax(1).numpy() == split.y_test))
+
+
+def p50_ms(module, batch: int, repeats: int = 40) -> float:
+    x = torch.from_numpy(np.resize(split.x_test, (batch, 1, 8, 8)))
+    with threads(1), torch.inference_mode():
+        return latency(lambda: module(x), repeats=repeats)[0]
+
+
+# %% [markdown]
+# ## 1. Unstructured pruning: zeros that change nothing
+#
+# `torch.nn.utils.prune` sets the smallest weights to zero. The tensors keep their shapes, so a
+# dense file stores every zero and a dense matrix multiply multiplies by every zero.
+
+# %%
+from zoo_patterns.optimize.prune import prune_unstructured, sparsity
+
+print(f"{'sparsity':>8} {'MB':>6} {'p50 b32 ms':>10} {'accuracy':>8}")
+unstructured = {}
+for amount in (0.0, 0.5, 0.8):
+    model = prune_unstructured(net, amount) if amount else net
+    unstructured[amount] = (torch_size_mb(model), p50_ms(model, 32), accuracy(model))
+    size, speed, acc = unstructured[amount]
+    print(f"{sparsity(model):8.0%} {size:6.3f} {speed:10.3f} {acc:8.4f}")
+assert unstructured[0.8][0] == unstructured[0.0][0]  # the file does not shrink
+assert unstructured[0.0][1] / unstructured[0.8][1] < 1.3  # and it is not meaningfully faster
+
+# %% [markdown]
+# ## 2. Structured pruning: channels that really go
+#
+# Remove whole convolution filters instead (the half with the smallest L1 norms), with their
+# BatchNorm entries and the inputs of the next layer. The zoo's CNN becomes a CNN with half the
+# channels: a smaller file and less arithmetic. It loses accuracy, which a short recovery
+# fine-tune, with the same trainer as lesson 07, gives back.
+
+# %%
+from zoo_patterns.optimize.prune import prune_digits_cnn
+from zoo_patterns.transfer import TransferPlan
+from zoo_patterns.transfer.torch import fit
+
+pruned = prune_digits_cnn(net, 0.5)
+recovered, history = fit(TransferPlan.full("digits-cnn-torch", 5, epochs=5), split, progress=False, start_from=pruned)
+params = {name: sum(p.numel() for p in m.parameters()) for name, m in (("original", net), ("pruned", recovered))}
+print(f"parameters {params['original']:,} -> {params['pruned']:,}; channels {net.config['width']} -> {recovered.config['width']}")
+print(f"accuracy: original {accuracy(net):.4f}, pruned {accuracy(pruned):.4f}, after 5 recovery epochs {accuracy(recovered):.4f} ({history.seconds:.1f} s)")
+assert params["pruned"] < 0.5 * params["original"]
+assert accuracy(recovered) > accuracy(pruned) and accuracy(recovered) >= accuracy(net) - 0.02
+
+# %% [markdown]
+# How much faster? It depends on the batch. This CNN is tiny (8×8 images), so at batch 1 most of
+# the time is fixed per-call overhead that no pruning removes; the saving grows with the work.
+
+# %%
+speedups = {batch: p50_ms(net, batch) / p50_ms(recovered, batch) for batch in (1, 32, 256)}
+for batch, ratio in speedups.items():
+    print(f"batch {batch:>3}: pruned is {ratio:.2f}x faster")
+assert speedups[256] > 1.5 and speedups[256] > speedups[1]
+
+# %% [markdown]
+# ## 3. Every method, one table: the digits CNN
+#
+# `digits_study` measures, in this process and one after another: fp32 torch, both kinds of
+# pruning, ONNX Runtime fp32 and **static int8** (weights and activations in int8, QDQ format,
+# activation ranges calibrated on 512 training images), and LiteRT (TFLite) fp32, fp16 and
+# full-integer int8, the format phones and microcontrollers run.
+
+# %%
+from zoo_patterns.optimize.bench import plot, table
+from zoo_patterns.optimize.study import digits_study, minilm_study
+
+digit_rows = digits_study(work / "digits", repeats=30)
+print(table(digit_rows, {"digits": digit_rows[0]}))
+by = {(r.method, r.runtime): r for r in digit_rows}
+assert by["int8 static (QDQ)", "onnxruntime"].size_mb < 0.5 * by["fp32", "onnxruntime"].size_mb
+assert by["int8 static (QDQ)", "onnxruntime"].quality >= by["fp32", "onnxruntime"].quality - 0.01
+assert by["int8", "litert"].size_mb < 0.5 * by["fp32", "litert"].size_mb and by["int8", "litert"].quality >= 0.98
+
+# %% [markdown]
+# ## 4. MiniLM: dynamic int8 in torch and in ONNX Runtime
+#
+# For a transformer, most of the work is in its Linear layers. **Dynamic** quantisation stores
+# their weights in int8 and quantises activations on the fly. We measure it in torch and in ONNX
+# Runtime (per-channel scales, on the ONNX export from lesson 09). Quality is measured twice:
+# the cosine between each variant's sentence embeddings and fp32's, and help-desk accuracy with
+# one frozen head trained on fp32 embeddings and applied unchanged to every variant.
+
+# %%
+minilm_rows, cosines = minilm_study(work / "minilm", repeats=8)
+print(table(minilm_rows, {"minilm": minilm_rows[2]}))  # ratios against fp32 ONNX Runtime
+m = {(r.method, r.runtime): r for r in minilm_rows}
+onnx32, onnx8 = m["fp32", "onnxruntime"], m["int8 dynamic", "onnxruntime"]
+print(f"ONNX Runtime int8 vs fp32 at batch 1: {onnx32.p50('b1') / onnx8.p50('b1'):.2f}x faster, {onnx32.size_mb / onnx8.size_mb:.2f}x smaller, "
+      f"cosine {cosines['int8 dynamic onnxruntime']:.4f}, accuracy {onnx8.quality:.2f} vs {onnx32.quality:.2f}")  # fmt: skip
+assert onnx32.p50("b1") / onnx8.p50("b1") >= 2.0 and onnx32.size_mb / onnx8.size_mb >= 3.5
+assert cosines["int8 dynamic onnxruntime"] >= 0.99 and onnx32.quality - onnx8.quality <= 0.01 + 1e-9
+assert m["int8 dynamic", "torch"].p50("b32") < m["fp32", "torch"].p50("b32")
+assert cosines["int8 dynamic torch"] < cosines["int8 dynamic onnxruntime"]  # per-tensor scales lose more than per-channel
+
+# %% [markdown]
+# torch's dynamic int8 is fast too, but its embeddings drift further from fp32 (one scale per
+# weight tensor; ONNX Runtime used one per output channel), and its help-desk accuracy shows it.
+#
+# ## 5. The picture: latency against quality, area for size
+
+# %%
+plot(digit_rows + minilm_rows, key="b32")
+
+# %% [markdown]
+# ## 6. Hardware: threads, batch and the GPU
+#
+# Two threads on this 2-core machine, for MiniLM at batch 32 in torch:
+
+# %%
+from zoo_patterns.optimize.study import thread_scaling
+
+encoder = zp.load("minilm-l6", adapt=True, progress=False)
+batch32 = encoder.tokenizer(["how do I change the card I pay with?"] * 32, padding=True, return_tensors="pt")
+with torch.inference_mode():
+    scaling = thread_scaling(lambda b: encoder.native(**b), batch32, counts=(1, 2), repeats=5)
+print({f"{n} thread(s)": f"{ms:.1f} ms" for n, ms in scaling.items()}, f"-> {scaling[1] / scaling[2]:.2f}x")
+gpu_rows = [r for r in digit_rows + minilm_rows if r.runtime == "torch cuda"]
+print("GPU rows:", [(r.model, r.notes) for r in gpu_rows])
+assert torch.cuda.is_available() or all(r.notes == "no GPU" for r in gpu_rows)
+
+# %% [markdown]
+# On a GPU (run the lesson there and the "torch cuda" rows fill in) the picture changes with the
+# batch: a GPU pays when there is enough arithmetic to hide the cost of moving data and starting
+# kernels. For the digits CNN at batch 1 there is almost none, and the CPU wins; for MiniLM at
+# batch 32 there is plenty. Batch size is itself an optimisation: per sentence, one call at
+# batch 32 is cheaper than 32 calls at batch 1 in every row above, by a factor measured here.
+
+# %%
+per_item = {f"{r.method} {r.runtime}": r.p50("b1") / (r.p50("b32") / 32) for r in minilm_rows if r.runtime != "torch cuda"}
+print({k: f"{v:.1f}x" for k, v in per_item.items()}, "(batch 1 time / batch 32 time per sentence)")
+assert all(v > 1.0 for v in per_item.values())
+
+# %% [markdown]
+# ## 7. A rule for choosing
+#
+# Stated before looking at the winner: **keep the methods whose quality is within 1 point of the
+# fp32 baseline in the same table, then take the fastest at the batch you will serve; break ties
+# by size.** For a phone app serving one request at a time (batch 1):
+
+
+# %%
+def choose(rows, baseline, batch="b1", within=0.01):
+    fine = [r for r in rows if r.quality >= baseline.quality - within - 1e-9 and not np.isnan(r.p50(batch))]
+    return min(fine, key=lambda r: (r.p50(batch), r.size_mb))
+
+
+for rows, baseline in ((digit_rows, digit_rows[0]), (minilm_rows, onnx32)):
+    pick = choose(rows, baseline)
+    print(f"{pick.model}: {pick.method} in {pick.runtime} ({pick.size_mb:.2f} MB, {pick.p50('b1'):.2f} ms, {pick.quality_name} {pick.quality:.3f})")
+assert choose(minilm_rows, onnx32) is onnx8
+
+# %% [markdown]
+# From a shell, `python -m zoo_patterns optimize NAME --method M --runtime R --out DIR` writes any
+# of these as a model folder that `zp.load(DIR)` opens; its card records the parent, the method,
+# and the size and quality measured against the parent. `make bench` prints the goals as ratios.
+#
+# **Takeaways.** Zeros are not savings until something skips them: unstructured pruning kept the
+# file and the time. Removing channels and quantising both pay, by amounts you only know after
+# measuring, on your data, at your batch, on your hardware; and every optimisation is a quality
+# trade you should see in the same table as its speed.

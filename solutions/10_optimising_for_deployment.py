@@ -1,0 +1,91 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["colab"]
+# Colab only: install the workbook and MXNet without replacing Colab's torch or numpy.
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "zoo-patterns[colab] @ git+https://github.com/zoo-patterns/zoo-patterns"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "mxnet==1.9.1"], check=True)
+
+# %% [markdown]
+# # Exercise 10 · Optimising for deployment
+#
+# Measure what unstructured pruning really changes, prune channels for real, and apply a
+# stated rule to a results table.
+
+# %%
+import zoo_patterns as zp
+from zoo_patterns.exercises import ____
+from zoo_patterns.exercises.ex10 import TABLE, q1, q2, q3
+from zoo_patterns.optimize.bench import torch_size_mb
+from zoo_patterns.optimize.prune import prune_digits_cnn, prune_unstructured, sparsity
+
+zp.quiet()
+net = zp.load("digits-cnn-torch", progress=False)
+
+# %% [markdown]
+# ## Question 1: what do zeros save?
+#
+# Prune 60% of `net`'s weights with `prune_unstructured`. Set `zero_fraction` to the fraction of
+# weights that are now zero, and `same_size` to whether the saved model is exactly as large as before.
+
+# %%
+# BEGIN SOLUTION
+#> zero_fraction, same_size = ____, ____
+pruned = prune_unstructured(net, 0.6)
+zero_fraction = sparsity(pruned)
+same_size = torch_size_mb(pruned) == torch_size_mb(net)
+# END SOLUTION
+
+# %% tags=["check"]
+q1.check(zero_fraction, same_size)
+
+# %% [markdown]
+# ## Question 2: channels that really go
+#
+# Remove 75% of the convolution channels with `prune_digits_cnn`. How many channels does the first
+# convolution keep, and how many parameters does the whole network have now?
+
+# %%
+# BEGIN SOLUTION
+#> kept, params = ____, ____
+small = prune_digits_cnn(net, 0.75)
+kept = small.backbone[0].out_channels
+params = sum(p.numel() for p in small.parameters())
+# END SOLUTION
+
+# %% tags=["check"]
+q2.check(kept, params)
+
+# %% [markdown]
+# ## Question 3: apply the rule
+#
+# `TABLE` is a results table for MiniLM (latency at batch 1 in ms, size in MB, help-desk accuracy).
+# Apply lesson 10's rule: keep the rows within 1 point of fp32's quality (0.950), then take the
+# fastest. Set `choice` to its name.
+
+# %%
+for row in TABLE:
+    print(row)
+# BEGIN SOLUTION
+#> choice = ____
+keep = [r for r in TABLE if r["quality"] >= 0.95 - 0.01]
+choice = min(keep, key=lambda r: r["ms"])["name"]
+# END SOLUTION
+
+# %% tags=["check"]
+q3.check(choice)
