@@ -169,8 +169,7 @@ def read_onnx(model) -> tuple[list[Layer], tuple]:
         elif op == "Flatten" or (op == "Reshape" and _flattens(weights.get(node.input[1]))):
             layers.append(Layer("flatten", name=where))
         elif op in ("Dropout", "Identity"):
-            continue_node = True  # inference: no-ops
-            del continue_node
+            pass  # no-ops at inference
         else:
             raise ConversionError(
                 f"{where} has no conversion rule. Supported ONNX operators: Conv, Gemm, MatMul(+Add), BatchNormalization, "

@@ -52,11 +52,6 @@ class Prediction:
     kind: str  # "class probabilities" or "nearest help-desk messages (cosine)"
     rows: tuple[tuple[str, float], ...]
 
-    def to_markdown(self) -> str:
-        lines = [f"**{self.sample}**, {self.kind}:", "", "| | score |", "|---|---|"]
-        lines += [f"| {label} | {score:.3f} |" for label, score in self.rows]
-        return "\n".join(lines)
-
 
 class ZooBrowserModel:
     """Search, describe, load and predict over a zoo: the app's logic, shared by MVC and MVVM.
@@ -120,6 +115,7 @@ class ZooBrowserModel:
     def load(self, name: str, on_progress: Callable[[float], None] | None = None) -> Loaded:
         """Fetch ``name`` through every loader layer (progress 0 to 1 as bytes arrive), then adapt it."""
         from ..adapters import adapt
+        from ..loader import decode
         from ..loader.build import read_card
 
         self.registry.get(name)  # unknown names fail here, with suggestions, before any I/O
@@ -132,8 +128,6 @@ class ZooBrowserModel:
             snapshot = loader.fetch(name)
         finally:
             loader.on_progress = previous
-        from ..loader import decode
-
         native = decode(snapshot.folder, snapshot.manifest.format)
         model = adapt(native, card=read_card(snapshot.folder), source=snapshot.folder)
         if on_progress is not None:

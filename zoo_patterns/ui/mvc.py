@@ -16,6 +16,7 @@ controller knows the view's interface and must call every view it serves.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 import ipywidgets as w
@@ -81,17 +82,14 @@ class MVCView(w.VBox):
     def on_predict(self, handler: Callable[[str], None]) -> None:
         self.w.predict.on_click(lambda _: handler(self.w.sample.value))
 
+    @contextlib.contextmanager
     def _programmatic(self):
-        view = self
-
-        class _Quiet:
-            def __enter__(self):
-                view._quiet = True
-
-            def __exit__(self, *exc):
-                view._quiet = False
-
-        return _Quiet()
+        """Widget changes made inside are the controller's own, not the user's: no events for them."""
+        self._quiet = True
+        try:
+            yield
+        finally:
+            self._quiet = False
 
 
 class MVCController:
