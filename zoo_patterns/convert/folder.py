@@ -74,7 +74,7 @@ def convert_to_folder(name: str, to: str, out: str | Path) -> tuple[Path, ModelC
     from . import convert, parity, probe_inputs
     from .graph import framework_of, input_shape_from
 
-    native = load(name)
+    native = load(name, progress=False)
     source = framework_of(native)
     converted = convert(native, to, input_spec=parent.inputs[0])
     shape = input_shape_from(parent.inputs[0], [])  # (C, H, W), whatever layout the parent takes
@@ -104,7 +104,7 @@ def _minilm_to_folder(parent: ModelCard, out: Path) -> tuple[Path, ModelCard]:
     from ..datasets import helpdesk_task
     from .onnx import minilm_to_onnx
 
-    encoder = load(parent.name, adapt=True)
+    encoder = load(parent.name, adapt=True, progress=False)
     path = minilm_to_onnx(out / "model.onnx", encoder.native, encoder.tokenizer)
     texts = list(helpdesk_task().test_texts)
     mine = onnx_sentence_embeddings(path, encoder.tokenizer, texts)

@@ -78,7 +78,7 @@ def minilm_to_onnx(path: str | Path, encoder=None, tokenizer=None) -> Path:
     from .. import load
 
     if encoder is None or tokenizer is None:
-        adapted = load("minilm-l6", adapt=True)
+        adapted = load("minilm-l6", adapt=True, progress=False)
         encoder, tokenizer = adapted.native, adapted.tokenizer
     _quiet_exporter()
     example = tokenizer(["an example sentence", "a second, longer example sentence"], padding=True, return_tensors="pt")
