@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..cards import FileEntry, Metric
+from ..cards import Metric
 from ..errors import ZooError
 
 # (task, method, runtime) -> what it does. Everything else is refused with this list.
@@ -64,7 +64,7 @@ def _digits(parent, method: str, runtime: str, out: Path):
     from .. import load
     from ..adapters import adapt
     from ..convert import convert, run
-    from ..convert.folder import derived_card
+    from ..convert.folder import derived_card, write_card
     from ..datasets import digits_task
     from .quantize import LiteRTModel, litert, onnx_static_int8
 
@@ -114,13 +114,13 @@ def _digits(parent, method: str, runtime: str, out: Path):
             verb="optimised",
         )
         fmt = "litert" if runtime == "litert" else "onnx"
-        _write_card(card.replace(framework=runtime, format=fmt), out, [path])
+        write_card(card.replace(framework=runtime, format=fmt), out, [path])
     return _finish(out, parent, accuracy, parent_accuracy, "accuracy", "held-out digits 0-4 (sklearn digits, seed 0)")
 
 
 def _minilm(parent, out: Path):
     from .. import load
-    from ..convert.folder import derived_card, onnx_sentence_embeddings
+    from ..convert.folder import derived_card, onnx_sentence_embeddings, write_card
     from ..convert.onnx import minilm_to_onnx
     from ..datasets import helpdesk_task
     from .quantize import onnx_dynamic_int8
@@ -141,7 +141,7 @@ def _minilm(parent, out: Path):
         inputs=(TensorSpec("input_ids", ("batch", "sequence"), (None, None), "int64", "", None, "the parent's tokenizer"),),
         outputs=(TensorSpec("last_hidden_state", ("batch", "sequence", "features"), (None, None, 384), "float32"),),
     )
-    _write_card(card, out, [path])
+    write_card(card, out, [path])
     return _finish(out, parent, cosine, None, "mean_cosine_to_parent", f"{len(texts)} help-desk test sentences")
 
 
@@ -150,13 +150,6 @@ def _session(path):
 
     session = onnx_session(path)
     return lambda x: session.run(None, {session.get_inputs()[0].name: x})[0]
-
-
-def _write_card(card, out: Path, files: list[Path]) -> None:
-    from ..loader.verify import sha256_file
-
-    entries = tuple(FileEntry(p.name, p.stat().st_size, sha256_file(p)) for p in files)
-    card.replace(files=entries, size_bytes=sum(e.size for e in entries)).save(out / "README.md")
 
 
 def _finish(out: Path, parent, quality: float, parent_quality: float | None, metric: str, dataset: str):
