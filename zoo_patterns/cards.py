@@ -109,6 +109,34 @@ class Provenance:
 
 
 @dataclass(frozen=True)
+class AuditRecord:
+    """One measured bias test, kept in the card so the next user sees it (lesson 11).
+
+    ``method`` says how it was measured (test, encoding, word lists, how the p-value was computed);
+    ``date`` is the day it was measured (ISO 8601). ``effect_size`` and ``p_value`` are what a reader
+    compares (the method says what the effect size is); ``n`` says how much data stands behind
+    them (words per set, or messages).
+    """
+
+    test: str
+    effect_size: float
+    p_value: float | None  # None where the method gives no p-value (the counterfactual audit gives intervals)
+    n: int
+    method: str
+    date: str
+    note: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AuditRecord:
+        return cls(**_fields_of(cls, data, where="an audit record"))
+
+    def describe(self) -> str:
+        p = "p " + _p_text(self.p_value, "= ")
+        note = f"; {self.note}" if self.note else ""
+        return f"{self.test}: effect size {self.effect_size:+.2f}, {p}, n = {self.n} ({self.date}{note})"
+
+
+@dataclass(frozen=True)
 class ModelCard:
     """Everything a user must know about one model; frozen, so nobody edits it by accident."""
 
@@ -132,6 +160,7 @@ class ModelCard:
     files: tuple[FileEntry, ...] = ()
     tags: tuple[str, ...] = ()
     pretrained: bool = True
+    audits: tuple[AuditRecord, ...] = ()
     description: str = ""
 
     def __post_init__(self) -> None:
@@ -139,7 +168,7 @@ class ModelCard:
             value = getattr(self, name)
             if value is None or (isinstance(value, str) and not value.strip()):
                 raise InvalidCardError(f"Model card {self.name or '?'!r}: required field {name!r} is empty.")
-        for name in ("inputs", "outputs", "limitations", "biases", "labels", "metrics", "files", "tags"):
+        for name in ("inputs", "outputs", "limitations", "biases", "labels", "metrics", "files", "tags", "audits"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         if not self.inputs or not self.outputs:
             missing = "inputs" if not self.inputs else "outputs"
@@ -169,6 +198,9 @@ class ModelCard:
             data[key] = list(data[key])
         data["metrics"] = [dataclasses.asdict(m) for m in self.metrics]
         data["files"] = [dataclasses.asdict(f) for f in self.files]
+        data["audits"] = [dataclasses.asdict(a) for a in self.audits]
+        if not data["audits"]:
+            del data["audits"]  # cards without an audit keep the front matter they always had
         return data
 
     @classmethod
@@ -186,6 +218,7 @@ class ModelCard:
             data["provenance"] = Provenance.from_dict(data["provenance"])
             data["metrics"] = tuple(Metric.from_dict(m) for m in data.get("metrics") or ())
             data["files"] = tuple(FileEntry.from_dict(f) for f in data.get("files") or ())
+            data["audits"] = tuple(AuditRecord.from_dict(a) for a in data.get("audits") or ())
         except (TypeError, AttributeError) as exc:
             raise InvalidCardError(f"Model card {data.get('name', '?')!r} has a malformed field: {exc}") from exc
         return cls(**_fields_of(cls, data, where=f"model card {data.get('name', '?')!r}"), description=description)
@@ -236,7 +269,20 @@ class ModelCard:
             lines += ["## Metrics", *[f"- {m.name} = {m.value:.4g} on {m.dataset} ({m.split})" for m in self.metrics], ""]
         lines += ["## Limitations", *[f"- {x}" for x in self.limitations], ""]
         lines += ["## Known biases", *[f"- {x}" for x in self.biases], ""]
+        if self.audits:
+            lines += [self.audit_section(), ""]
         lines += ["## Provenance", f"- origin: {self.provenance.origin}", f"- training: {self.provenance.training}"]
+        return "\n".join(lines)
+
+    def audit_section(self) -> str:
+        """The measured bias tests as a markdown section (part of the default body); each method is written once."""
+        methods = list(dict.fromkeys(a.method for a in self.audits))
+        lines = [AUDIT_HEADING, "", "| test | effect size | p-value | n | date | method |", "|---|---|---|---|---|---|"]
+        for a in self.audits:
+            p = _p_text(a.p_value)
+            lines.append(f"| {a.test} | {a.effect_size:+.2f} | {p} | {a.n} | {a.date} | M{methods.index(a.method) + 1} |")
+        lines += ["", *[f"- M{i}: {m}" for i, m in enumerate(methods, 1)]]
+        lines += [f"- {a.test}: {a.note}" for a in self.audits if a.note]
         return "\n".join(lines)
 
     def summary(self) -> str:
@@ -250,8 +296,18 @@ class ModelCard:
                 *[f"in   {s.describe()}" for s in self.inputs],
                 *[f"out  {s.describe()}" for s in self.outputs],
                 *[f"metric {m.name}={m.value:.4g} ({m.dataset}, {m.split})" for m in self.metrics],
+                *[f"audit  {a.describe()}" for a in self.audits],
             ]
         )
+
+
+AUDIT_HEADING = "## Bias audit (measured)"
+
+
+def _p_text(p: float | None, equals: str = "") -> str:
+    if p is None:
+        return "n/a"
+    return f"{equals}{p:.4f}" if p >= 1e-4 else "< 0.0001"
 
 
 REQUIRED = (

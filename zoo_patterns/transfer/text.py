@@ -61,11 +61,15 @@ class TextClassifier:
             mask = tok["attention_mask"].unsqueeze(-1).to(hidden.dtype)
             return torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1)
 
-    def logits(self, texts):
+    def logits(self, texts, *, batch_size: int = 64):
         import torch
 
-        with torch.inference_mode():
-            return self.head(self.embed(texts)).cpu().numpy()
+        texts = list(texts)
+        chunks = []
+        with torch.inference_mode():  # in batches: one padded batch of thousands of sentences is several times slower
+            for i in range(0, len(texts), batch_size):
+                chunks.append(self.head(self.embed(texts[i : i + batch_size])).cpu().numpy())
+        return np.concatenate(chunks) if chunks else np.zeros((0, self.head.out_features), np.float32)
 
     def predict(self, texts) -> np.ndarray:
         return self.logits(texts).argmax(1)

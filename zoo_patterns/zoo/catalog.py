@@ -83,7 +83,8 @@ MINILM_FIELDS = {
         "Not measured by this workbook on a benchmark: lesson 07 measures it on the project's own text set.",
     ),
     "biases": (
-        "Trained on web text (Reddit and others), so its embeddings carry the social associations of that text; lesson 11 measures some.",
+        "Trained on web text (Reddit and others), so its embeddings carry the social associations of that text; "
+        "the bias audit below measures some of them (lesson 11), on small word lists: read its n and p-values before citing it.",
     ),
     "tags": ("text", "nlp", "transformer", "third-party"),
 }

