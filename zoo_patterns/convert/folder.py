@@ -45,7 +45,7 @@ def derived_card(
     from .. import __version__
 
     origin = f"{verb} from {card.name} {card.version} (weights sha256 {parent_sha256(card)}), license inherited"
-    tool = "zoo_patterns.convert" if verb == "converted" else "zoo_patterns.optimize"
+    tool = {"converted": "zoo_patterns.convert", "optimised": "zoo_patterns.optimize"}.get(verb, "zoo_patterns.transfer")
     return card.replace(
         name=name or f"{card.name}-{to}",
         framework=to,

@@ -18,7 +18,8 @@ from .history import EarlyStopping, History
 from .plan import TransferPlan
 
 
-def _groups(net) -> dict:
+def layer_groups(net) -> dict:
+    """The plan's groups (convs, fc, head) as modules of a DigitsCNN."""
     return {"convs": net.backbone[:6], "fc": net.backbone[8], "head": net.head}
 
 
@@ -29,6 +30,10 @@ def build(plan: TransferPlan):
     from .. import load
     from ..zoo.torch_digits import DigitsCNN
 
+    if plan.base is not None:
+        from ..zoo import ensure_built_once
+
+        ensure_built_once()  # a first-time zoo build draws random numbers: let it happen before seeding
     torch.manual_seed(plan.seed)
     dropout = plan.regularisation.dropout
     if plan.base is None:
@@ -72,7 +77,7 @@ def fit(
     device = pick_device()  # cuda when torch sees a GPU, else cpu; ZOO_PATTERNS_DEVICE overrides
     torch.manual_seed(plan.seed)
     net = (copy.deepcopy(start_from) if start_from is not None else build(plan)).to(device)
-    groups = _groups(net)
+    groups = layer_groups(net)
     reg = plan.regularisation
     optimizer = torch.optim.AdamW(
         [{"params": list(groups[g].parameters()), "lr": plan.lr_for(g)} for g in plan.groups], weight_decay=reg.weight_decay

@@ -1,0 +1,138 @@
+"""Distributed fine-tuning (issue 15): torchrun, gloo, parity of 1 and 2 processes, failures, restarts."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+pytest.importorskip("torch")
+
+MODULE = "zoo_patterns.transfer.distributed"
+
+
+def torchrun(out, *args: str, nproc: int = 2, restarts: int = 0, env: dict | None = None, timeout: int = 240):
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}"]
+    cmd += [f"--max-restarts={restarts}", "-m", MODULE, *args, "--out", str(out)]
+    start = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})})
+    done.seconds = time.perf_counter() - start
+    done.results = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    return done
+
+
+def weights(folder):
+    from safetensors.torch import load_file
+
+    return load_file(str(folder / "model.safetensors"))
+
+
+def max_diff(a, b) -> float:
+    assert a.keys() == b.keys()
+    return max(float((a[k].double() - b[k].double()).abs().max()) for k in a)
+
+
+DIGITS = ("--model", "digits-cnn-torch", "--epochs", "3", "--batch-size", "32", "--seed", "0")
+
+
+@pytest.mark.parametrize("plan", ["frozen", "partial"])
+def test_one_and_two_processes_end_with_the_same_digits_weights(tmp_path, plan):
+    runs = {n: torchrun(tmp_path / f"n{n}", *DIGITS, "--plan", plan, nproc=n) for n in (1, 2)}
+    for n, run in runs.items():
+        assert run.returncode == 0, run.stderr[-3000:]
+        assert len(run.results) == 1, "rank 0 alone prints the JSON line"
+        result = run.results[0]
+        assert result["world_size"] == n and result["backend"] == "gloo" and 0 < result["accuracy"] <= 1
+        assert result["wall_s"] > 0 and result["train_examples"] % 32 == 0
+    assert max_diff(weights(tmp_path / "n1"), weights(tmp_path / "n2")) <= 1e-5
+    assert runs[1].results[0]["accuracy"] == pytest.approx(runs[2].results[0]["accuracy"], abs=1e-9)
+
+
+def test_the_output_is_a_loadable_model_with_a_card_naming_parent_plan_and_world(tmp_path):
+    import zoo_patterns as zp
+    from zoo_patterns.audit import audit_cards
+
+    run = torchrun(tmp_path / "out", *DIGITS, "--plan", "partial")
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["README.md", "config.json", "model.safetensors"]
+    card = zp.ModelCard.load(tmp_path / "out")
+    assert card.provenance.origin.startswith("fine-tuned from digits-cnn-torch")
+    assert "2 process(es)" in card.provenance.training and "plan partial" in card.provenance.training
+    assert card.metric("accuracy") == run.results[0]["accuracy"] and "world-size-2" in card.tags
+    assert audit_cards([zp.card("digits-cnn-torch"), card]) == []
+    net = zp.load(str(tmp_path / "out"), progress=False)
+    assert net.head.out_features == 10 and card.num_params == sum(p.numel() for p in net.parameters())
+
+
+@pytest.mark.parametrize("plan,epochs", [("frozen", "20"), ("partial", "1")])
+def test_minilm_with_a_new_head_has_the_same_parity(tmp_path, plan, epochs):
+    args = ("--model", "minilm-l6", "--plan", plan, "--epochs", epochs, "--batch-size", "32")
+    runs = {n: torchrun(tmp_path / f"n{n}", *args, nproc=n) for n in (1, 2)}
+    for run in runs.values():
+        assert run.returncode == 0, run.stderr[-3000:]
+    assert max_diff(weights(tmp_path / "n1"), weights(tmp_path / "n2")) <= 1e-5
+    assert runs[2].results[0]["accuracy"] > 0.8
+
+
+def test_batchnorm_statistics_break_parity_for_the_full_plan_and_frozen_statistics_restore_it(tmp_path):
+    diffs = {}
+    for bn in ("local", "frozen"):
+        for n in (1, 2):
+            run = torchrun(tmp_path / f"{bn}{n}", *DIGITS, "--plan", "full", "--bn", bn, nproc=n)
+            assert run.returncode == 0, run.stderr[-3000:]
+        diffs[bn] = max_diff(weights(tmp_path / f"{bn}1"), weights(tmp_path / f"{bn}2"))
+    assert diffs["local"] > 1e-3, "per-rank BatchNorm statistics must make the runs differ"
+    assert diffs["frozen"] <= 1e-5
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (("--model", "digits-cnn-tourch", "--plan", "frozen"), "did you mean 'digits-cnn-torch'"),
+        (("--model", "digits-cnn-torch", "--plan", "frozen", "--batch-size", "33"), "must split evenly across 2 processes"),
+        (("--model", "digits-cnn-torch", "--plan", "full", "--bn", "sync"), "--bn frozen"),
+    ],
+)
+def test_bad_arguments_fail_on_every_rank_with_one_line_and_no_wait(tmp_path, args, message):
+    run = torchrun(tmp_path / "bad", *args, timeout=60)
+    assert run.returncode != 0 and run.seconds < 30
+    lines = [line for line in run.stderr.splitlines() if line.startswith("error: [rank")]
+    assert sorted(line.split("]")[0] for line in lines) == ["error: [rank 0/2", "error: [rank 1/2"]
+    assert all(message in line for line in lines), lines
+    assert not (tmp_path / "bad").exists(), "nothing is written when the arguments are wrong"
+
+
+def test_argparse_errors_are_one_usage_line_too(tmp_path):
+    run = torchrun(tmp_path / "bad", "--model", "digits-cnn-torch", "--plan", "everything", timeout=60)
+    assert run.returncode != 0 and run.seconds < 30 and run.stderr.count("invalid choice: 'everything'") == 2
+
+
+def test_a_dead_rank_fails_the_job_quickly_instead_of_hanging(tmp_path):
+    run = torchrun(tmp_path / "dead", *DIGITS, "--plan", "partial", env={"ZOO_PATTERNS_CRASH_ONCE": "1:2"}, timeout=120)
+    assert run.returncode != 0 and run.seconds < 60
+    assert "rank 1: killing myself during epoch 2" in run.stderr
+    assert not (tmp_path / "dead" / "model.safetensors").exists()
+    assert (tmp_path / "dead" / "checkpoint.pt").exists(), "epoch 1's checkpoint stays, ready to resume"
+
+
+def test_a_killed_rank_restarts_from_the_last_epoch_and_finishes_with_the_same_weights(tmp_path):
+    whole = torchrun(tmp_path / "whole", *DIGITS, "--plan", "partial")
+    crash = {"ZOO_PATTERNS_CRASH_ONCE": "1:2"}
+    resumed = torchrun(tmp_path / "resumed", *DIGITS, "--plan", "partial", restarts=1, env=crash)
+    assert whole.returncode == 0 and resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "rank 1: killing myself during epoch 2" in resumed.stderr
+    assert resumed.results[0]["resumed_from"] == 1 and whole.results[0]["resumed_from"] == 0
+    assert max_diff(weights(tmp_path / "whole"), weights(tmp_path / "resumed")) <= 1e-6
+    assert not (tmp_path / "resumed" / "checkpoint.pt").exists()
+
+
+def test_a_checkpoint_of_another_run_is_refused(tmp_path):
+    env = {"ZOO_PATTERNS_CRASH_ONCE": "1:2"}
+    first = torchrun(tmp_path / "out", *DIGITS, "--plan", "partial", env=env, timeout=120)
+    assert first.returncode != 0 and (tmp_path / "out" / "checkpoint.pt").exists()
+    other = torchrun(tmp_path / "out", *DIGITS[:-1], "7", "--plan", "partial", timeout=120)
+    assert other.returncode != 0 and "checkpoint of another run" in other.stderr
