@@ -9,7 +9,7 @@ from helpers import run_cli
 import zoo_patterns as zp
 from zoo_patterns.cards import ModelCard
 from zoo_patterns.zoo import ensure_built, read_index, registry_from_zoo
-from zoo_patterns.zoo.publish import sha256_file
+from zoo_patterns.zoo.build import sha256_file
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +93,7 @@ def test_build_is_reproducible(tmp_path):
     The slow ResNet step is left out to keep the suite short, and the TF SavedModel entry is
     compared by its file list only: TF names traced functions with per-process ids.
     """
-    from zoo_patterns.zoo.publish import NOT_BYTE_REPRODUCIBLE, STEPS
+    from zoo_patterns.zoo.build import NOT_BYTE_REPRODUCIBLE, STEPS
 
     steps = [s for s in STEPS if "ResNet" not in s]
     indexes = []

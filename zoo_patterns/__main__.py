@@ -4,6 +4,8 @@ doctor                         what is installed, broken or missing (exit 1 if a
 build [--out DIR] [--if-missing] [--step S]   pretrain and publish the zoo
 list [PATTERN] [--task T] [--framework F] [--json]
 show NAME                      print a model card
+publish DIR --zoo ZOO [--replace]
+                               add a model folder (safe weights + card) to a zoo, atomically (lesson 13)
 serve --dir DIR --port PORT    serve a built zoo over HTTP on 127.0.0.1 (GET, HEAD, Range)
 fetch NAME --zoo URL --cache DIR [--offline]
                                fetch through every loader layer; print "<sha256>  <path>" per file
@@ -35,27 +37,42 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
 
 def _cmd_build(args: argparse.Namespace) -> int:
     from .settings import zoo_dir
-    from .zoo.publish import build, is_current
+    from .zoo.build import build, is_current
 
     out = args.out or zoo_dir()
     if args.if_missing and is_current(out):
         print(f"zoo is up to date at {out}")
         return 0
     build(out, steps=args.step, progress=not args.quiet)
-    from .zoo.publish import read_index
+    from .zoo.build import read_index
 
     print(f"built {len(read_index(out)['models'])} models into {out}")
     return 0
 
 
 def _registry(args: argparse.Namespace):
-    from .zoo import ensure_built, registry_from_zoo
+    from pathlib import Path
 
+    from .zoo import ensure_built, registry_from_zoo
+    from .zoo.build import INDEX
+
+    if args.zoo and (Path(args.zoo) / INDEX).exists():
+        return registry_from_zoo(args.zoo)  # any zoo, yours included: never rebuilt over
     return registry_from_zoo(ensure_built(args.zoo))
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
+    from .errors import close_matches
+
     registry = _registry(args)
+    for field in ("framework", "task", "domain"):
+        wanted = getattr(args, field)
+        known = sorted({getattr(registry.get(n).card, field) for n in registry.list()})
+        if wanted is not None and wanted not in known:
+            near = close_matches(wanted, known)
+            hint = f" Did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
+            print(f"error: no model has {field} {wanted!r}.{hint} Known {field}s: {', '.join(known)}.", file=sys.stderr)
+            return 2
     names = registry.list(args.pattern, task=args.task, framework=args.framework, domain=args.domain)
     if args.json:
         rows = []
@@ -89,6 +106,16 @@ def _cmd_list(args: argparse.Namespace) -> int:
 def _cmd_show(args: argparse.Namespace) -> int:
     card = _registry(args).get(args.name).card
     print(card.to_markdown())
+    return 0
+
+
+def _cmd_publish(args: argparse.Namespace) -> int:
+    from .zoo.publishing import publish
+
+    entry = publish(args.folder, zoo=args.zoo, replace=args.replace)
+    size = sum(f["size"] for f in entry["files"])
+    print(f"published {entry['name']}@{entry['version']} ({len(entry['files'])} files, {size / 1e6:.2f} MB) to {args.zoo}")
+    print(f"load it with zoo_patterns.load('zoo://{entry['name']}', zoo={str(args.zoo)!r})")
     return 0
 
 
@@ -157,6 +184,7 @@ def _exit_code(exc: BaseException) -> int:
         (errors.IntegrityError, 3),
         (errors.OfflineError, 4),
         (errors.NetworkError, 5),
+        (errors.InvalidCardError, 2),
         (errors.UnsafeFormatError, 6),
         (errors.UnsafeArchiveError, 6),
     ):
@@ -165,8 +193,9 @@ def _exit_code(exc: BaseException) -> int:
     from .convert.layers import ConversionError
     from .convert.parity import ParityError
     from .optimize.folder import UnsupportedOptimisation
+    from .zoo.publishing import PublishError
 
-    for kind, code in ((ConversionError, 7), (ParityError, 8), (UnsupportedOptimisation, 7)):
+    for kind, code in ((ConversionError, 7), (ParityError, 8), (UnsupportedOptimisation, 7), (PublishError, 2)):
         if isinstance(exc, kind):
             return code
     return 1
@@ -195,6 +224,11 @@ def main(argv: list[str] | None = None) -> int:
         else:
             p.add_argument("name")
             p.set_defaults(func=_cmd_show)
+    p = sub.add_parser("publish", help="add a model folder (weights + README.md card) to a zoo")
+    p.add_argument("folder", help="a model folder: safe weights and a README.md card")
+    p.add_argument("--zoo", required=True, help="the zoo folder to add it to (created if new)")
+    p.add_argument("--replace", action="store_true", help="let this version replace the one published under the name")
+    p.set_defaults(func=_cmd_publish)
     p = sub.add_parser("serve", help="serve a built zoo over HTTP on 127.0.0.1")
     p.add_argument("--dir", required=True, help="a built zoo folder (it has index.json)")
     p.add_argument("--port", type=int, default=8765, help="0 picks a free port")

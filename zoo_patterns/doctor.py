@@ -137,7 +137,7 @@ def checks() -> list[Check]:
 
 
 def _zoo_check() -> Check:
-    from .zoo.publish import read_index
+    from .zoo.build import read_index
 
     where = settings.zoo_dir()
     try:

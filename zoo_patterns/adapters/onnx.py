@@ -65,7 +65,7 @@ class OnnxModel(ZooModel):
 
     @property
     def num_params(self) -> int:
-        from ..zoo.publish import onnx_num_params
+        from ..zoo.build import onnx_num_params
 
         return onnx_num_params(_model_proto(self.native).graph)
 

@@ -97,7 +97,7 @@ def audit_cards(cards: Iterable[ModelCard]) -> list[Finding]:
 
 def cards_in(*folders: str | Path) -> list[ModelCard]:
     """The cards of a built zoo (by its index) and of model folders (their README.md)."""
-    from ..zoo.publish import INDEX, read_index
+    from ..zoo.build import INDEX, read_index
 
     out = []
     for folder in map(Path, folders):

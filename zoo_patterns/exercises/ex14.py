@@ -28,7 +28,10 @@ def _check_shard(rank1_first) -> None:
     want = list(sampler)[:5]
     expect(isinstance(rank1_first, list) and len(rank1_first) == 5, "answer with a list of the first 5 indices.")
     other = DistributedSampler(range(160), num_replicas=2, rank=1, shuffle=True, seed=0)
-    expect(rank1_first != list(other)[:5] or want == list(other)[:5], "call sampler.set_epoch(3) first: each epoch has its own shuffle.")
+    expect(
+        rank1_first != list(other)[:5] or want == list(other)[:5],
+        "call sampler.set_epoch(3) first: each epoch has its own shuffle.",
+    )
     expect([int(i) for i in rank1_first] == want, "DistributedSampler(range(160), num_replicas=2, rank=1, shuffle=True, seed=0).")
 
 

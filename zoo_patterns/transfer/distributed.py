@@ -197,7 +197,11 @@ class TextJob(Job):
         head = torch.nn.Linear(encoder.output_spec.shape[1], len(split.labels)).to(device)
         self.classifier = TextClassifier(encoder, head)
         native = encoder.native
-        self.groups = {"embeddings": native.embeddings, "head": head, **{f"layer.{i}": b for i, b in enumerate(native.encoder.layer)}}
+        self.groups = {
+            "embeddings": native.embeddings,
+            "head": head,
+            **{f"layer.{i}": b for i, b in enumerate(native.encoder.layer)},
+        }
         self.module = torch.nn.ModuleDict({"encoder": native, "head": head})
         self.module.forward = self._forward  # DDP calls forward: texts (or frozen features) in, logits out
         keep = len(split.y_train) - len(split.y_train) % args.batch_size
@@ -318,7 +322,10 @@ def train(args: argparse.Namespace, world: World) -> dict:
     _set_trainable(job, args.bn)
     job.ddp = DistributedDataParallel(job.module, device_ids=[device.index] if cuda else None)
     optimizer = torch.optim.AdamW(
-        [{"params": [p for p in job.groups[g].parameters() if p.requires_grad], "lr": job.plan.lr_for(g)} for g in job.plan.groups],
+        [
+            {"params": [p for p in job.groups[g].parameters() if p.requires_grad], "lr": job.plan.lr_for(g)}
+            for g in job.plan.groups
+        ],
         weight_decay=job.plan.regularisation.weight_decay,
     )
     optimizer.param_groups[:] = [g for g in optimizer.param_groups if g["params"]]

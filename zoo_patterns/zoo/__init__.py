@@ -1,6 +1,7 @@
 """The workbook's own zoo: real pretrained models, published offline into a hub-like folder.
 
-- ``publish``   pretrain, save, card, hash and index (``python -m zoo_patterns build``)
+- ``build``       pretrain, save, card, hash and index the whole zoo (``python -m zoo_patterns build``)
+- ``publishing``  :func:`publish`: add one model (yours) to a zoo folder (``python -m zoo_patterns publish``)
 - ``catalog``   the static half of each model card
 - ``torch_digits`` / ``keras_digits`` / ``gluon_digits``  one small CNN in three frameworks
 
@@ -14,7 +15,8 @@ from pathlib import Path
 
 from ..cards import ModelCard
 from ..registry import Registry
-from .publish import build, ensure_built, read_index
+from .build import build, ensure_built, read_index
+from .publishing import PublishError, publish
 
 
 def registry_from_zoo(root: str | Path, name: str = "zoo") -> Registry:
@@ -54,4 +56,13 @@ def default_registry() -> Registry:
     return _cached_registry(str(zoo_dir()))
 
 
-__all__ = ["build", "default_registry", "ensure_built", "ensure_built_once", "read_index", "registry_from_zoo"]
+__all__ = [
+    "PublishError",
+    "build",
+    "default_registry",
+    "ensure_built",
+    "ensure_built_once",
+    "publish",
+    "read_index",
+    "registry_from_zoo",
+]

@@ -1,6 +1,6 @@
 """What the workbook zoo publishes: the static half of each model card.
 
-The build (``publish.py``) fills in the half that must be measured, never
+The build (``build.py``) fills in the half that must be measured, never
 typed: parameter counts, sizes, file hashes and held-out metrics.
 """
 

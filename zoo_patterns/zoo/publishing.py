@@ -1,0 +1,187 @@
+"""Publishing: the verb that adds one model to a zoo (lesson 13).
+
+``build`` writes the workbook's whole zoo at once; ``publish`` adds a learner's model to any zoo folder,
+the way ``huggingface_hub.upload_folder`` or ``torch.hub``'s release assets add one to a hub:
+
+1. check the card: every required field, a real licence, a name a URL can carry;
+2. refuse what is unsafe (pickles) and what would clash (a name@version already there);
+3. write the weights in a safe format into a hidden staging folder and fill the card's sizes and sha256;
+4. under the zoo's lock: move the model folder into place, then replace ``index.json`` with a complete new
+   one (a temporary file, then ``os.replace``).
+
+A reader sees the old index or the new one, never half of one, and every file an index names exists before
+the index names it. A publish killed at any moment leaves at worst a hidden staging folder or an unindexed
+model folder, which the next publish cleans up.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+from ..cards import FileEntry, ModelCard
+from ..errors import InvalidCardError, UnsafeFormatError, ZooError
+from ..loader.lock import FileLock
+from ..loader.verify import sha256_file
+from .build import FORMAT_VERSION, INDEX
+
+LOCK = ".zoo.lock"
+STAGING = ".publishing-"
+NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
+UNSAFE_SUFFIXES = {".pkl", ".pickle", ".joblib", ".pt", ".pth", ".bin", ".ckpt", ".h5", ".hdf5", ".npy"}
+UNSAFE_FORMATS = {"pickle", "torch-pickle"}
+PLACEHOLDER_LICENCES = {"", "unknown", "other", "tbd", "todo", "none", "?", "n/a"}
+
+
+class PublishError(ZooError, ValueError):
+    """The model cannot be published as asked; the message says what to change."""
+
+
+def check_card(card: ModelCard) -> None:
+    """Refuse a card another user could not rely on."""
+    if not NAME.match(card.name):
+        raise InvalidCardError(
+            f"model name {card.name!r} cannot be published: use 2-63 lower-case letters, digits, '.', '_' or '-' "
+            "(it becomes a folder name and part of a URL), e.g. 'my-digits-cnn'."
+        )
+    if card.license.strip().lower() in PLACEHOLDER_LICENCES:
+        raise InvalidCardError(
+            f"model card {card.name!r} has license {card.license!r}: a zoo publishes only models others may use. "
+            "Set license to an SPDX id (Apache-2.0, MIT, CC-BY-4.0, ...) that the weights' owner allows."
+        )
+    if card.format in UNSAFE_FORMATS:
+        raise UnsafeFormatError(
+            f"{card.name}: format {card.format!r} is a pickle, which runs code when loaded; publish safetensors "
+            "(or .keras, .onnx, Gluon .params) instead."
+        )
+
+
+def _empty_index() -> dict:
+    return {"zoo": "zoo-patterns", "format_version": FORMAT_VERSION, "models": []}
+
+
+def _stage_folder(source: Path, target: Path) -> list[Path]:
+    unsafe = sorted(str(p.relative_to(source)) for p in source.rglob("*") if p.is_file() and p.suffix in UNSAFE_SUFFIXES)
+    if unsafe:
+        raise UnsafeFormatError(
+            f"{source} holds pickled weights ({', '.join(unsafe)}): loading them runs arbitrary code. "
+            "Save the weights as safetensors (safetensors.torch.save_file), .keras or .onnx, then publish again."
+        )
+    files = []
+    for path in sorted(p for p in source.rglob("*") if p.is_file()):
+        rel = path.relative_to(source)
+        if rel.name == "README.md" or any(part.startswith(".") or part == "__pycache__" for part in rel.parts):
+            continue
+        (target / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target / rel)
+        files.append(target / rel)
+    if not files:
+        raise PublishError(f"{source} has no weights to publish (only a card); save the model there first.")
+    return files
+
+
+def publish(source: Any, card: ModelCard | None = None, *, zoo: str | Path, replace: bool = False) -> dict:
+    """Add a model to the zoo folder ``zoo`` (created if new); returns its ``index.json`` entry.
+
+    ``source`` is a model folder (its ``README.md`` card is used unless ``card`` is given) or a native
+    model (torch, Keras, Gluon, transformers) that ``card`` describes. ``replace=True`` lets a new version
+    take the place of the one published under the same name (this zoo format keeps one version per name).
+    """
+    root = Path(zoo)
+    folder_source = isinstance(source, (str, os.PathLike)) and Path(source).is_dir()
+    if card is None:
+        if not folder_source:
+            raise PublishError("publishing a native model needs its card: publish(model, card, zoo=...).")
+        card = ModelCard.load(source)
+    check_card(card)
+    if root.exists() and any(root.iterdir()) and not (root / INDEX).exists():
+        raise PublishError(f"{root} has files but no {INDEX}, so it is not a zoo; give an empty folder or a zoo.")
+    root.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(root / LOCK, timeout=30)
+    if not lock.acquire():
+        owner = lock.owner() or {}
+        raise PublishError(f"the zoo at {root} is being changed by process {owner.get('pid', '?')}; try again in a moment.")
+    stage = root / f"{STAGING}{card.name}-{os.getpid()}"
+    try:
+        _clean_leftovers(root)
+        index = json.loads((root / INDEX).read_text(encoding="utf-8")) if (root / INDEX).exists() else _empty_index()
+        current = {e["name"]: e for e in index["models"]}
+        if card.name in current:
+            old = current[card.name]["version"]
+            if old == card.version:
+                raise PublishError(
+                    f"{card.name}@{card.version} is already in the zoo at {root}; published versions never change. "
+                    "Bump the card's version (e.g. 1.0.1) to publish new weights."
+                )
+            if not replace:
+                raise PublishError(
+                    f"{card.name} is published at version {old}; this zoo keeps one version per name. "
+                    f"Pass replace=True (--replace) to publish {card.version} in its place, or choose another name."
+                )
+        target = stage / card.name
+        target.mkdir(parents=True)
+        if folder_source:
+            files = _stage_folder(Path(source), target)
+        else:
+            from ..adapters import adapt
+
+            files = [target / f.path for f in ModelCard.load(adapt(source, card=card).save(target)).files]
+        entries = tuple(FileEntry(str(p.relative_to(target)), p.stat().st_size, sha256_file(p)) for p in sorted(files))
+        final = card.replace(files=entries, size_bytes=sum(e.size for e in entries))
+        final.save(target / "README.md")
+        entry = _entry(final, target)
+        _commit(root, stage, final.name, [e for e in index["models"] if e["name"] != final.name] + [entry], index)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+        lock.release()
+    _forget_cached_registries()
+    return entry
+
+
+def _entry(card: ModelCard, folder: Path) -> dict:
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    return {
+        "name": card.name,
+        "version": card.version,
+        "framework": card.framework,
+        "format": card.format,
+        "task": card.task,
+        "domain": card.domain,
+        "license": card.license,
+        "card": f"{card.name}/README.md",
+        "files": [
+            {"path": f"{card.name}/{p.relative_to(folder)}", "size": p.stat().st_size, "sha256": sha256_file(p)} for p in files
+        ],
+    }
+
+
+def _commit(root: Path, stage: Path, name: str, models: list[dict], index: dict) -> None:
+    """Folder first, index last: every file the new index names exists before the index does."""
+    old = root / f"{STAGING}old-{name}-{os.getpid()}"
+    if (root / name).exists():
+        os.replace(root / name, old)  # the previous version (replace=True) or an unindexed leftover
+    os.replace(stage / name, root / name)
+    new = {**index, "models": sorted(models, key=lambda m: m["name"])}
+    tmp = root / f".{INDEX}.tmp-{os.getpid()}"
+    tmp.write_text(json.dumps(new, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, root / INDEX)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _clean_leftovers(root: Path) -> None:
+    """Under the lock: staging folders and temporary indexes of publishes that were killed."""
+    for path in root.glob(f"{STAGING}*"):
+        shutil.rmtree(path, ignore_errors=True)
+    for path in root.glob(f".{INDEX}.tmp-*"):
+        path.unlink(missing_ok=True)
+
+
+def _forget_cached_registries() -> None:
+    from . import _built, _cached_registry
+
+    _cached_registry.cache_clear()
+    _built.cache_clear()
