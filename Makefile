@@ -27,7 +27,7 @@ help:
 
 # The install stamp depends on the files that say what to install, so editing
 # them reinstalls; a missing or wrong Python gets a message, not a traceback.
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt jupyter/overrides.json
 	@command -v $(PYTHON) >/dev/null 2>&1 || { \
 	  echo "make: no Python found as '$(PYTHON)'. Install Python 3.10, 3.11 or 3.12 (python.org, your" >&2; \
 	  echo "      package manager, or conda), then run 'make $(MAKECMDGOALS) PYTHON=/path/to/python3'." >&2; exit 1; }
@@ -39,6 +39,8 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --upgrade --quiet "pip>=23.2"
 	$(PY) -m pip install -c constraints.txt -e ".[all]"
 	$(PY) -m pip check
+	@# JupyterLab reads overrides.json from its app settings folder: no "official Jupyter news?" prompt on first start
+	mkdir -p $(VENV)/share/jupyter/lab/settings && cp jupyter/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	@touch $(STAMP)
 
 zoo: $(STAMP)

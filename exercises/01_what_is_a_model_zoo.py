@@ -12,8 +12,8 @@
 #     name: python3
 # ---
 
-# %% tags=["colab"]
-# Colab only: install the workbook and MXNet without replacing Colab's torch or numpy.
+# %% tags=["colab"] cellView="form" jupyter={"source_hidden": true}
+#@title Colab only: install the workbook and MXNet, keeping Colab's torch and numpy (does nothing elsewhere) { display-mode: "form" }
 import sys
 
 if "google.colab" in sys.modules:

@@ -49,3 +49,23 @@ def test_colab_cell_keeps_colab_torch_and_numpy():
             assert "torch" not in cell.replace("zoo-patterns", "") and "numpy" not in cell, (
                 f"{source.name} reinstalls torch/numpy"
             )
+
+
+def test_the_colab_cell_is_collapsed_in_colab_and_jupyterlab():
+    import json
+
+    for folder in ("notebooks", "solutions", "exercises"):
+        for path in (ROOT / folder).glob("*.ipynb"):
+            first = json.loads(path.read_text())["cells"][0]
+            assert first["metadata"].get("tags") == ["colab"], path.name
+            assert first["metadata"].get("cellView") == "form", f"{path.name}: Colab shows the cell as a form only with cellView"
+            assert first["metadata"].get("jupyter", {}).get("source_hidden") is True, f"{path.name}: JupyterLab hides it"
+            assert "".join(first["source"]).startswith("#@title "), f"{path.name}: a collapsed Colab form needs a #@title"
+
+
+def test_jupyterlab_news_prompt_is_off_by_a_repository_override():
+    import json
+
+    overrides = json.loads((ROOT / "jupyter" / "overrides.json").read_text())
+    assert overrides["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
+    assert "jupyter/overrides.json" in (ROOT / "Makefile").read_text() and "jupyter/overrides.json" in (ROOT / "postBuild").read_text()

@@ -156,9 +156,7 @@ def test_jupyterlab_notebook(browser, tmp_path):
     root = tmp_path / "lab"  # a copy, so Lab's autosave never touches the repository
     root.mkdir()
     write_app_notebook(root)
-    settings = tmp_path / "settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    # an empty user settings folder: the news prompt must stay off by the repository's overrides.json alone
     env = {
         **_env(tmp_path),
         "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
@@ -170,6 +168,10 @@ def test_jupyterlab_notebook(browser, tmp_path):
     command += ["--LabApp.expose_app_in_browser=True", "--ServerApp.disable_check_xsrf=True"]
     server = _start(command, env, f"http://127.0.0.1:{port}/api/status", tmp_path / "lab.log")
     try:
+        url = f"http://127.0.0.1:{port}/lab/api/settings/@jupyterlab/apputils-extension:notification"
+        with urllib.request.urlopen(url, timeout=30) as response:
+            defaults = json.loads(response.read())["schema"]["properties"]  # overrides.json rewrites the defaults
+        assert defaults["fetchNews"]["default"] == "false" and defaults["checkForUpdates"]["default"] is False
         page = browser.new_page(viewport={"width": 1400, "height": 1100})
         page.goto(f"http://127.0.0.1:{port}/lab/tree/zoo_browser.ipynb", timeout=120_000)
         # "Idle" alone shows for a moment before the kernel exists: wait for the kernel's name with it.
