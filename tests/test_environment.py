@@ -68,4 +68,7 @@ def test_jupyterlab_news_prompt_is_off_by_a_repository_override():
 
     overrides = json.loads((ROOT / "jupyter" / "overrides.json").read_text())
     assert overrides["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
-    assert "jupyter/overrides.json" in (ROOT / "Makefile").read_text() and "jupyter/overrides.json" in (ROOT / "postBuild").read_text()
+    assert (
+        "jupyter/overrides.json" in (ROOT / "Makefile").read_text()
+        and "jupyter/overrides.json" in (ROOT / "postBuild").read_text()
+    )

@@ -56,6 +56,11 @@ def test_hints_chain_and_solution(capsys):
     assert "x * x" in q.solution()
 
 
+def test_a_graded_lab_hides_solutions(monkeypatch):
+    monkeypatch.setenv("ZOO_PATTERNS_HIDE_SOLUTIONS", "1")
+    assert "x * x" not in q.solution() and "hidden" in q.solution()
+
+
 def test_check_failures_are_assertion_errors():
     assert issubclass(CheckFailed, AssertionError) and issubclass(NotAttempted, CheckFailed)
 

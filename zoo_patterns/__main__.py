@@ -6,6 +6,7 @@ list [PATTERN] [--task T] [--framework F] [--json]
 show NAME                      print a model card
 publish DIR --zoo ZOO [--replace]
                                add a model folder (safe weights + card) to a zoo, atomically (lesson 13)
+classroom export --out COURSE  the exercises as an nbgrader course (solution and autograded cells)
 serve --dir DIR --port PORT    serve a built zoo over HTTP on 127.0.0.1 (GET, HEAD, Range)
 fetch NAME --zoo URL --cache DIR [--offline]
                                fetch through every loader layer; print "<sha256>  <path>" per file
@@ -119,6 +120,17 @@ def _cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_classroom(args: argparse.Namespace) -> int:
+    from .classroom import export_course
+
+    available = export_course(args.out, solutions=args.solutions, only=args.only, points=args.points)
+    for name, points in available.items():
+        print(f"{name:34} {points:3} points")
+    print(f"wrote an nbgrader course with {len(available)} assignments to {args.out}")
+    print(f"next: cd {args.out} && nbgrader generate_assignment {next(iter(available), 'NAME')}  (see docs/teaching.md)")
+    return 0
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     from .loader.serve import make_server
 
@@ -229,6 +241,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--zoo", required=True, help="the zoo folder to add it to (created if new)")
     p.add_argument("--replace", action="store_true", help="let this version replace the one published under the name")
     p.set_defaults(func=_cmd_publish)
+    p = sub.add_parser("classroom", help="classroom labs: export the exercises as an nbgrader course")
+    csub = p.add_subparsers(dest="action", required=True)
+    p = csub.add_parser("export", help="write an nbgrader course folder from solutions/")
+    p.add_argument("--out", required=True, help="a new folder for the course")
+    p.add_argument("--solutions", help="the solution notebooks (default: the repository's solutions/)")
+    p.add_argument("--only", action="append", help="export only this exercise, e.g. 02_registry (repeatable)")
+    p.add_argument("--points", type=int, default=1, help="points per checked question")
+    p.set_defaults(func=_cmd_classroom)
     p = sub.add_parser("serve", help="serve a built zoo over HTTP on 127.0.0.1")
     p.add_argument("--dir", required=True, help="a built zoo folder (it has index.json)")
     p.add_argument("--port", type=int, default=8765, help="0 picks a free port")

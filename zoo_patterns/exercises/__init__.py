@@ -96,6 +96,13 @@ class Question:
         return text
 
     def solution(self) -> str:
+        """The worked answer; hidden in a graded lab, where the teacher sets ``ZOO_PATTERNS_HIDE_SOLUTIONS=1``."""
+        import os
+
+        if os.environ.get("ZOO_PATTERNS_HIDE_SOLUTIONS", "") not in ("", "0"):
+            text = f"Solutions are hidden in this graded lab; try {self.name}.hint() instead."
+            print(text)
+            return text
         print(f"Solution to {self.name}:\n{self._solution}")
         return self._solution
 

@@ -1,0 +1,91 @@
+"""Classroom labs (issue 14): the exercises as an nbgrader course, released without solutions, autograded."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import ROOT, run_cli
+
+pytest.importorskip("nbgrader", reason="nbgrader is in the test extra: pip install -e '.[test]'")
+
+BIN = Path(sys.executable).parent  # nbgrader runs `alembic` from PATH: the venv's bin, as when it is activated
+
+
+def nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run([str(BIN / "nbgrader"), *args], cwd=course, capture_output=True, text=True, env=env, timeout=900)
+    assert done.returncode == 0 and "ERROR" not in done.stderr, done.stderr[-4000:]
+    return done
+
+
+def solution_lines(path: Path) -> set[str]:
+    """Lines only the solution has: inside a region, not a learner line, and nowhere else in the notebook."""
+    text = path.read_text()
+    inside, lines = False, set()
+    for line in text.splitlines():
+        if "# BEGIN SOLUTION" in line:
+            inside = True
+        elif "# END SOLUTION" in line:
+            inside = False
+        elif inside and not line.strip().startswith("#") and len(line.strip()) >= 12:
+            lines.add(line.strip())
+    outside = re.sub(r"# BEGIN SOLUTION.*?# END SOLUTION", "", text, flags=re.S)
+    learner = {m.strip() for m in re.findall(r"^\s*#> ?(.*)$", text, flags=re.M)}  # the exercise shows these too
+    return {line for line in lines if line not in outside and line not in learner}
+
+
+def test_export_makes_solution_cells_and_autograded_check_cells(tmp_path):
+    result = run_cli("classroom", "export", "--out", str(tmp_path / "course"))
+    assert result.returncode == 0, result.stderr
+    sources = sorted((tmp_path / "course" / "source").glob("*/*.ipynb"))
+    assert len(sources) == len(list((ROOT / "solutions").glob("*.ipynb")))
+    assert "c.CourseDirectory.course_id" in (tmp_path / "course" / "nbgrader_config.py").read_text()
+    for path in sources:
+        cells = json.loads(path.read_text())["cells"]
+        graded = [c for c in cells if c["metadata"].get("nbgrader", {}).get("grade")]
+        solutions = [c for c in cells if c["metadata"].get("nbgrader", {}).get("solution")]
+        assert graded and all(c["metadata"]["nbgrader"]["locked"] and ".check(" in "".join(c["source"]) for c in graded)
+        assert solutions and all("BEGIN SOLUTION" in "".join(c["source"]) for c in solutions)
+        assert len({c["metadata"]["nbgrader"]["grade_id"] for c in graded + solutions}) == len(graded + solutions)
+    again = run_cli("classroom", "export", "--out", str(tmp_path / "course"))
+    assert again.returncode == 2 and "not empty" in again.stderr
+
+
+def test_released_assignments_hold_no_solution_text(tmp_path):
+    from zoo_patterns.classroom import export_course
+
+    course = tmp_path / "course"
+    available = export_course(course)
+    for name in available:
+        nbgrader(course, "generate_assignment", name, "--force")
+        released = (course / "release" / name / f"{name}.ipynb").read_text()
+        assert "YOUR CODE HERE" in released
+        leaked = [line for line in solution_lines(ROOT / "solutions" / f"{name}.py") if json.dumps(line)[1:-1] in released]
+        assert not leaked, f"{name} releases solution text: {leaked[:3]}"
+
+
+def test_autograde_gives_a_solution_full_marks_and_an_untouched_exercise_zero(tmp_path):
+    from nbgrader.api import Gradebook
+
+    from zoo_patterns.classroom import export_course
+
+    course, name = tmp_path / "course", "02_registry"
+    points = export_course(course, only=[name])[name]
+    nbgrader(course, "generate_assignment", name)
+    for student, notebook in (("alice", course / "source"), ("bob", course / "release")):
+        target = course / "submitted" / student / name
+        target.mkdir(parents=True)
+        shutil.copy(notebook / name / f"{name}.ipynb", target / f"{name}.ipynb")
+    nbgrader(course, "autograde", name)
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        scores = {s: gradebook.find_submission(name, s).score for s in ("alice", "bob")}
+        assert gradebook.find_assignment(name).max_score == points
+    assert scores == {"alice": points, "bob": 0}
