@@ -1,0 +1,133 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["colab"] cellView="form" jupyter={"source_hidden": true}
+#@title Colab only: install the workbook and MXNet, keeping Colab's torch and numpy (does nothing elsewhere) { display-mode: "form" }
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "zoo-patterns[colab] @ git+https://github.com/zoo-patterns/zoo-patterns"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "mxnet==1.9.1"], check=True)
+
+# %% [markdown]
+# # Exercise 13 · Capstone
+#
+# Your model through every pattern of the workbook: card, publish, serve and load, fine-tune,
+# quantise, audit, browse. Each step has a check; lesson 13 shows every step once.
+
+# %%
+import tempfile
+from pathlib import Path
+
+import zoo_patterns as zp
+from zoo_patterns.audit import audit_cards  # noqa: F401 (for you to try)
+from zoo_patterns.cards import Metric
+from zoo_patterns.convert.folder import derived_card
+from zoo_patterns.exercises import ____
+from zoo_patterns.exercises.ex13 import digits, noisy_digits, q1, q2, q3, q4, q5, q6, q7, train_my_model
+from zoo_patterns.loader.serve import ZooServer
+from zoo_patterns.optimize.quantize import torch_dynamic_int8
+from zoo_patterns.transfer import TransferPlan
+from zoo_patterns.transfer import torch as torch_trainer
+from zoo_patterns.ui.model import ZooBrowserModel
+from zoo_patterns.ui.viewmodel import ZooBrowserViewModel
+from zoo_patterns.zoo import publish, registry_from_zoo, torch_digits
+from zoo_patterns.zoo.catalog import digits_fields
+
+zp.quiet()
+work = Path(tempfile.mkdtemp(prefix="exercise13-"))
+my_zoo, cache = work / "my-zoo", work / "cache"
+net = train_my_model()  # your model: a small CNN trained from scratch on all ten digits
+noisy = noisy_digits()  # step 4's new domain
+base_card = zp.ModelCard(name="CHANGE-ME", **{**digits_fields("torch", "safetensors", "NCHW"), "license": "unknown"})
+print(f"{torch_digits.num_params(net):,} parameters")
+
+# %% [markdown]
+# ## Step 1: its card
+#
+# Make `card` from `base_card`: your own name (lower case, words joined by '-'), a real licence, the
+# number of parameters, and the test accuracy you measure on `digits()` as a Metric named "accuracy".
+
+# %%
+card = ____
+
+# %% tags=["check"]
+q1.check(card, net)
+
+# %% [markdown]
+# ## Step 2: publish it into `my_zoo`
+
+# %%
+entry = ____
+
+# %% tags=["check"]
+q2.check(entry, my_zoo)
+
+# %% [markdown]
+# ## Step 3: serve the zoo and load your model back through the loader
+#
+# Serve `my_zoo` over HTTP (`ZooServer`) and load the model from that URL into `cache`.
+
+# %%
+loaded = ____
+
+# %% tags=["check"]
+q3.check(loaded, net)
+
+# %% [markdown]
+# ## Step 4: fine-tune it to the noisy scanner
+#
+# Fine-tune `loaded` on `noisy` (the convolutions frozen is a good start) so that its accuracy on
+# `noisy.x_test` rises by more than 3 points. Call the result `tuned`.
+
+# %%
+tuned = ____
+
+# %% tags=["check"]
+q4.check(tuned, loaded)
+
+# %% [markdown]
+# ## Step 5: quantise it
+#
+# Make `small`, at least 1.5 times smaller than `tuned` and within 2 points of its noisy accuracy.
+
+# %%
+small = ____
+
+# %% tags=["check"]
+q5.check(small, tuned)
+
+# %% [markdown]
+# ## Step 6: a card for the fine-tuned model that passes the provenance audit
+#
+# `tuned` is a new model derived from yours: write `tuned_card` with `derived_card`.
+
+# %%
+tuned_card = ____
+
+# %% tags=["check"]
+q6.check(tuned_card, card)
+
+# %% [markdown]
+# ## Step 7: find both models in the zoo browser
+#
+# Make the lesson-12 view model on `my_zoo`, search so that exactly your two models show, and set
+# `found` to its results.
+
+# %%
+found = ____
+
+# %% tags=["check"]
+q7.check(found, card, tuned_card)

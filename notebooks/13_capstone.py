@@ -1,0 +1,252 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["colab"] cellView="form" jupyter={"source_hidden": true}
+#@title Colab only: install the workbook and MXNet, keeping Colab's torch and numpy (does nothing elsewhere) { display-mode: "form" }
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "zoo-patterns[colab] @ git+https://github.com/zoo-patterns/zoo-patterns"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "mxnet==1.9.1"], check=True)
+
+# %% [markdown]
+# # 13 · Capstone: your model, in a zoo, end to end
+#
+# Until now you used the zoo; here you add to it. You train a small model of your own, then take it
+# through every pattern of the workbook, in the order a real model goes:
+#
+# | step | pattern | lesson |
+# |---|---|---|
+# | write its card | model cards | 01 |
+# | publish it into a zoo, with checksums | registry, publishing | 02, this one |
+# | serve the zoo, fetch through the loader, adapt | layered loader, adapters | 03–05 |
+# | fine-tune it to a new domain | transfer learning | 07 |
+# | quantise and convert it | optimisation, conversion | 09–10 |
+# | audit its card | ethics and limits | 11 |
+# | find it in the zoo browser | MVVM | 12 |
+#
+# Every step is checked by an `assert`, as the exercise checks yours.
+
+# %%
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+import zoo_patterns as zp
+from zoo_patterns.datasets import ALL_CLASSES, digits_task
+from zoo_patterns.zoo import torch_digits
+
+zp.quiet()
+work = Path(tempfile.mkdtemp(prefix="lesson13-"))
+my_zoo, cache = work / "my-zoo", work / "cache"  # a zoo of your own, and a student's cache
+
+# %% [markdown]
+# ## 1. Your model
+#
+# A smaller version of the zoo's digits CNN (8 filters instead of 16), trained from scratch on all ten
+# digits. Any model in a framework the adapters know would do; this one trains in seconds.
+
+# %%
+split = digits_task(ALL_CLASSES, seed=0)
+torch_digits.seed_everything(0)
+net = torch_digits.DigitsCNN(num_classes=10, width=8, hidden=32)
+torch_digits.train(net, split, epochs=15, seed=0)
+accuracy = torch_digits.accuracy(net, split.x_test, split.y_test)
+print(f"my model: {torch_digits.num_params(net):,} parameters, test accuracy {accuracy:.3f}")
+assert accuracy > 0.9
+
+# %% [markdown]
+# ## 2. Its card
+#
+# Start from the fields every zoo card has; measure what can be measured (accuracy, parameters).
+
+# %%
+from zoo_patterns.cards import Metric, ModelCard, Provenance
+from zoo_patterns.zoo.catalog import digits_fields
+
+fields = digits_fields("torch", "safetensors", "NCHW")
+card = ModelCard(
+    name="my-digits-cnn",
+    **{
+        **fields,
+        "version": "0.1.0",
+        "labels": tuple(str(c) for c in ALL_CLASSES),
+        "outputs": (fields["outputs"][0].__class__("logits", ("batch", "class"), (None, 10), "float32"),),
+        "provenance": Provenance(
+            "lesson 13 of the zoo-patterns workbook (scikit-learn digits, UCI optdigits, CC BY 4.0)",
+            "DigitsCNN(width=8, hidden=32) trained from scratch: Adam, lr 3e-3, batch 64, 15 epochs, seed 0, all ten digits.",
+        ),
+        "intended_use": "Learning: the capstone model of lesson 13.",
+        "tags": ("vision", "digits", "cnn", "capstone"),
+    },
+    metrics=(Metric("accuracy", round(accuracy, 6), "sklearn digits 0-9 (seed 0)", "held-out 30%"),),
+    num_params=torch_digits.num_params(net),
+)
+print(card.summary())
+
+# %% [markdown]
+# ## 3. Publish it
+#
+# `zoo_patterns.zoo.publish` writes the weights as safetensors, fills sizes and sha256 into the card,
+# and replaces `index.json` atomically under the zoo's lock. It refuses pickles, a `name@version` that
+# is already there, and a card without a real licence. (From a shell: `python -m zoo_patterns publish
+# DIR --zoo ZOO`.)
+
+# %%
+from zoo_patterns.errors import InvalidCardError
+from zoo_patterns.zoo import PublishError, publish, read_index
+
+entry = publish(net, card, zoo=my_zoo)
+for f in entry["files"]:
+    print(f"{f['sha256'][:16]}…  {f['size']:>8,} B  {f['path']}")
+assert [m["name"] for m in read_index(my_zoo)["models"]] == ["my-digits-cnn"]
+
+for bad, why in ((card, "same name@version"), (card.replace(name="other", license="unknown"), "no licence")):
+    try:
+        publish(net, bad, zoo=my_zoo)
+    except (PublishError, InvalidCardError) as exc:
+        print(f"refused ({why}): {str(exc)[:100]}…")
+    else:
+        raise AssertionError(f"publish accepted a card with {why}")
+
+# %% [markdown]
+# ## 4. Serve, fetch, adapt
+#
+# The zoo is a folder of files plus an index, so any static web server can serve it. A student's
+# loader fetches it over HTTP into their own cache, verifies every sha256, and the adapter gives it
+# the common `predict` interface.
+
+# %%
+from zoo_patterns.loader import Loader
+from zoo_patterns.loader.serve import ZooServer
+
+server = ZooServer(my_zoo)
+url = server.start()
+loader = Loader(zoo=url, cache=cache, progress=False)
+snapshot = loader.fetch("my-digits-cnn")
+print("fetched:", [p.name for _, p in snapshot.files()])
+model = zp.load("my-digits-cnn", zoo=url, cache=str(cache), adapt=True, progress=False)
+probabilities = model.predict(split.x_test[:5])
+print(model)
+print("predicted:", probabilities.argmax(1), "true:", split.y_test[:5])
+with torch.inference_mode():
+    logits = net.eval()(torch.from_numpy(split.x_test[:5])).numpy()
+assert np.abs(probabilities - logits).max() < 1e-6, "the fetched copy computes what the trained model computes"
+
+# %% [markdown]
+# ## 5. Fine-tune it to a new domain
+#
+# New scanner, noisier images: the same digits with Gaussian noise. The lesson-07 trainer fine-tunes
+# the published weights (`start_from=`), with the convolutions frozen.
+
+# %%
+from zoo_patterns.datasets import Split
+from zoo_patterns.transfer import TransferPlan
+from zoo_patterns.transfer import torch as torch_trainer
+
+rng = np.random.default_rng(0)
+noisy = Split(
+    np.clip(split.x_train + rng.normal(0, 0.35, split.x_train.shape), 0, 1).astype(np.float32)[:400],
+    split.y_train[:400],
+    np.clip(split.x_test + rng.normal(0, 0.35, split.x_test.shape), 0, 1).astype(np.float32),
+    split.y_test,
+    split.classes,
+)
+published = zp.load("my-digits-cnn", zoo=url, cache=str(cache), progress=False)
+before = torch_digits.accuracy(published, noisy.x_test, noisy.y_test)
+plan = TransferPlan.partial("my-digits-cnn", 10, epochs=20, seed=0)
+tuned, history = torch_trainer.fit(plan, noisy, start_from=published, progress=False)
+after = torch_digits.accuracy(tuned, noisy.x_test, noisy.y_test)
+print(f"noisy test accuracy: published {before:.3f} -> fine-tuned on 400 noisy images {after:.3f}")
+assert after > before + 0.05
+
+# %% [markdown]
+# ## 6. Quantise and convert it
+#
+# Dynamic int8 quantisation stores the Linear layers (most of this model's weights) in 8 bits. The
+# converter rebuilds the model in Keras and checks parity before it returns.
+
+# %%
+from zoo_patterns.convert import convert
+from zoo_patterns.optimize.bench import torch_size_mb
+from zoo_patterns.optimize.quantize import torch_dynamic_int8
+
+small = torch_dynamic_int8(tuned)
+q_acc = torch_digits.accuracy(small, noisy.x_test, noisy.y_test)
+ratio = torch_size_mb(tuned) / torch_size_mb(small)
+print(f"int8: {ratio:.2f}x smaller, noisy accuracy {q_acc:.3f} (fp32 {after:.3f})")
+assert ratio > 1.5 and q_acc > after - 0.02
+
+keras_model = convert(tuned, "keras", input_spec=card.inputs[0])  # raises ParityError above 1e-5
+x = noisy.x_test[:8]
+keras_out = np.asarray(keras_model(x.transpose(0, 2, 3, 1)))
+torch_out = tuned.eval()(torch.from_numpy(x)).detach().numpy()
+print(f"Keras copy: max |difference| {np.abs(keras_out - torch_out).max():.1e}")
+assert np.abs(keras_out - torch_out).max() < 1e-5
+
+# %% [markdown]
+# ## 7. Audit the cards
+#
+# The fine-tuned model is a new model: its card names the parent and keeps the licence. The
+# provenance audit checks the set.
+
+# %%
+from zoo_patterns.audit import audit_cards
+from zoo_patterns.convert.folder import derived_card
+
+published_card = zp.ModelCard.load(my_zoo / "my-digits-cnn")
+tuned_card = derived_card(
+    published_card,
+    "torch",
+    [Metric("accuracy", round(after, 6), "noisy digits (sigma 0.35)", "held-out 30%")],
+    "partial plan (convs frozen), 20 epochs on 400 noisy images",
+    name="my-digits-cnn-noisy",
+    verb="fine-tuned",
+)
+findings = audit_cards([published_card, tuned_card])
+print(f"{len(findings)} findings")
+assert findings == []
+entry = publish(tuned, tuned_card.replace(version="0.1.0"), zoo=my_zoo)
+print([m["name"] for m in read_index(my_zoo)["models"]])
+
+# %% [markdown]
+# ## 8. Find it in the zoo browser
+#
+# The view model of lesson 12 works on any zoo: search, select, load and predict, with no browser.
+# (`python -m zoo_patterns browse --zoo DIR` serves the same app.)
+
+# %%
+from zoo_patterns.ui.model import ZooBrowserModel
+from zoo_patterns.ui.viewmodel import ZooBrowserViewModel
+from zoo_patterns.zoo import registry_from_zoo
+
+vm = ZooBrowserViewModel(ZooBrowserModel(registry_from_zoo(my_zoo), loader=Loader(zoo=url, cache=cache, progress=False)))
+vm.query = "my-digits*"
+print("results:", vm.results)
+vm.selected = "my-digits-cnn-noisy"
+vm.load()
+vm.predict("digit #3")
+print(vm.status)
+print("top 3:", vm.prediction.get("rows", [])[:3], vm.error)
+server.stop()
+assert set(vm.results) == {"my-digits-cnn", "my-digits-cnn-noisy"} and not vm.error and vm.prediction
+
+# %% [markdown]
+# **Takeaways.** A zoo entry is more than weights: a card that says what it is for and what it is not,
+# checksums that make every copy verifiable, a licence and a parent that travel with every derived
+# version, and an index that is never half written. Everything else, from serving to browsing, is
+# built on those four.

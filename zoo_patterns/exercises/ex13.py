@@ -1,0 +1,203 @@
+"""Checks for exercise 13: the capstone, your model through every pattern of the workbook."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import numpy as np
+
+from . import Question, expect
+
+NAME_HINT = "a lower-case name with '-' between words, e.g. 'ada-digits-cnn'"
+
+
+@functools.lru_cache(maxsize=1)
+def digits():
+    from ..datasets import ALL_CLASSES, digits_task
+
+    return digits_task(ALL_CLASSES, seed=0)
+
+
+def noisy_digits(n_train: int = 400, sigma: float = 0.35, seed: int = 0):
+    """The new domain of step 4: the same digits from a noisier scanner."""
+    from ..datasets import Split
+
+    split, rng = digits(), np.random.default_rng(seed)
+    noisy = lambda x: np.clip(x + rng.normal(0, sigma, x.shape), 0, 1).astype(np.float32)  # noqa: E731
+    return Split(noisy(split.x_train)[:n_train], split.y_train[:n_train], noisy(split.x_test), split.y_test, split.classes)
+
+
+def train_my_model(width: int = 8, hidden: int = 32, epochs: int = 15):
+    """Step 0, given: a small DigitsCNN trained from scratch on all ten digits."""
+    from ..zoo import torch_digits
+
+    torch_digits.seed_everything(0)
+    net = torch_digits.DigitsCNN(num_classes=10, width=width, hidden=hidden)
+    torch_digits.train(net, digits(), epochs=epochs, seed=0)
+    return net
+
+
+def _accuracy(module, split) -> float:
+    from ..zoo import torch_digits
+
+    return torch_digits.accuracy(module, split.x_test, split.y_test)
+
+
+def _check_card(card, net) -> None:
+    from ..cards import ModelCard
+    from ..zoo.publishing import check_card
+
+    expect(isinstance(card, ModelCard), f"card should be a ModelCard, got {type(card).__name__}.")
+    expect(card.name != "CHANGE-ME", f"give your model its own name: {NAME_HINT}.")
+    try:
+        check_card(card)
+    except Exception as exc:  # the publisher's own refusal, word for word
+        expect(False, str(exc))
+    expect(card.num_params == sum(p.numel() for p in net.parameters()), "num_params: count the parameters of net.")
+    try:
+        reported = card.metric("accuracy")
+    except KeyError:
+        expect(False, "report the measured test accuracy as a Metric named 'accuracy'.")
+    expect(abs(reported - _accuracy(net, digits())) < 1e-4, "the accuracy metric must be measured on digits().x_test, not typed.")
+
+
+q1 = Question(
+    "q1",
+    _check_card,
+    hints=[
+        "Change name and license in base_card.replace(...), and add metrics=(Metric('accuracy', ..., ...),).",
+        "torch_digits.accuracy(net, digits().x_test, digits().y_test) measures it.",
+    ],
+    solution=(
+        "card = base_card.replace(name='ada-digits-cnn', license='Apache-2.0', num_params=torch_digits.num_params(net),\n"
+        "    metrics=(Metric('accuracy', torch_digits.accuracy(net, digits().x_test, digits().y_test), 'sklearn digits 0-9'),))"
+    ),
+)
+
+
+def _check_published(entry, zoo) -> None:
+    from ..loader.verify import sha256_file
+    from ..zoo import read_index
+
+    zoo = Path(zoo)
+    expect(isinstance(entry, dict) and "name" in entry, "entry is what publish(...) returns.")
+    try:
+        index = read_index(zoo)
+    except FileNotFoundError:
+        expect(False, f"{zoo} has no index.json: publish into my_zoo.")
+    names = [m["name"] for m in index["models"]]
+    expect(entry["name"] in names, f"{entry['name']} is not in {zoo}/index.json; it has {names}.")
+    for f in entry["files"]:
+        expect(sha256_file(zoo / f["path"]) == f["sha256"], f"{f['path']} does not match its sha256 in the index.")
+    expect(any(f["path"].endswith(".safetensors") for f in entry["files"]), "the weights should be published as safetensors.")
+
+
+q2 = Question(
+    "q2",
+    _check_published,
+    hints=["from zoo_patterns.zoo import publish", "entry = publish(net, card, zoo=my_zoo)"],
+    solution="entry = publish(net, card, zoo=my_zoo)",
+)
+
+
+def _check_loaded(loaded, net) -> None:
+    import torch
+
+    expect(loaded is not net, "load it back through the loader (zp.load), do not reuse net.")
+    expect(isinstance(loaded, torch.nn.Module), "zp.load without adapt=True returns the torch module.")
+    x = torch.from_numpy(digits().x_test[:16])
+    with torch.inference_mode():
+        diff = float((loaded.eval()(x) - net.eval()(x)).abs().max())
+    expect(diff < 1e-6, f"the loaded model differs from yours by {diff:.2e}: did you load the published name?")
+
+
+q3 = Question(
+    "q3",
+    _check_loaded,
+    hints=[
+        "server = ZooServer(my_zoo); url = server.start() serves it on 127.0.0.1.",
+        "loaded = zp.load(card.name, zoo=url, cache=str(cache), progress=False)",
+    ],
+    solution="server = ZooServer(my_zoo)\nurl = server.start()\nloaded = zp.load(card.name, zoo=url, cache=str(cache), progress=False)",
+)
+
+
+def _check_tuned(tuned, loaded) -> None:
+    split = noisy_digits()
+    expect(tuned is not loaded, "fine-tuning should give a new model (fit(..., start_from=loaded) returns one).")
+    before, after = _accuracy(loaded, split), _accuracy(tuned, split)
+    expect(after > before + 0.03, f"noisy accuracy {before:.3f} -> {after:.3f}: train on noisy.x_train, more epochs.")
+
+
+q4 = Question(
+    "q4",
+    _check_tuned,
+    hints=[
+        "plan = TransferPlan.partial(card.name, 10, epochs=20, seed=0)",
+        "tuned, history = torch_trainer.fit(plan, noisy, start_from=loaded, progress=False)",
+    ],
+    solution=(
+        "plan = TransferPlan.partial(card.name, 10, epochs=20, seed=0)\n"
+        "tuned, history = torch_trainer.fit(plan, noisy, start_from=loaded, progress=False)"
+    ),
+)
+
+
+def _check_small(small, tuned) -> None:
+    from ..optimize.bench import torch_size_mb
+
+    ratio = torch_size_mb(tuned) / torch_size_mb(small)
+    expect(ratio > 1.5, f"only {ratio:.2f}x smaller: quantise the Linear layers to int8 (torch_dynamic_int8).")
+    split = noisy_digits()
+    expect(_accuracy(small, split) > _accuracy(tuned, split) - 0.02, "the quantised model lost more than 2 points.")
+
+
+q5 = Question(
+    "q5",
+    _check_small,
+    hints=["from zoo_patterns.optimize.quantize import torch_dynamic_int8"],
+    solution="small = torch_dynamic_int8(tuned)",
+)
+
+
+def _check_audit(tuned_card, card) -> None:
+    from ..audit import audit_cards, parent_of
+    from ..cards import ModelCard
+
+    expect(isinstance(tuned_card, ModelCard), "tuned_card should be a ModelCard (derived_card(...) makes one).")
+    expect(tuned_card.name != card.name, "the fine-tuned model is a new model: give it a new name.")
+    expect(parent_of(tuned_card) == (card.name, card.version), "its provenance must name its parent, your published model.")
+    findings = audit_cards([card, tuned_card])
+    expect(not findings, "the provenance audit finds: " + "; ".join(map(str, findings)))
+
+
+q6 = Question(
+    "q6",
+    _check_audit,
+    hints=[
+        "derived_card(card, 'torch', metrics, how, name=..., verb='fine-tuned')",
+        "metrics: [Metric('accuracy', ..., 'noisy digits')]",
+    ],
+    solution=(
+        "tuned_card = derived_card(card, 'torch', [Metric('accuracy', torch_digits.accuracy(tuned, noisy.x_test, noisy.y_test), "
+        "'noisy digits')], 'partial plan on 400 noisy images', name=card.name + '-noisy', verb='fine-tuned')"
+    ),
+)
+
+
+def _check_found(found, card, tuned_card) -> None:
+    names = [card.name, tuned_card.name]
+    expect(isinstance(found, list), "found should be the view model's results (a list of names).")
+    expect(sorted(found) == sorted(names), f"search so that exactly your models show: {sorted(names)}; got {found}.")
+
+
+q7 = Question(
+    "q7",
+    _check_found,
+    hints=[
+        "vm = ZooBrowserViewModel(ZooBrowserModel(registry_from_zoo(my_zoo)))",
+        "vm.query = card.name + '*'; found = list(vm.results)",
+    ],
+    solution="vm = ZooBrowserViewModel(ZooBrowserModel(registry_from_zoo(my_zoo)))\nvm.query = card.name + '*'\nfound = list(vm.results)",
+)
