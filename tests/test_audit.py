@@ -160,24 +160,9 @@ def test_run_tests_encodes_each_word_once():
 
 
 def small_card(**changes):
-    from zoo_patterns.cards import ModelCard, Provenance, TensorSpec
+    from tests.helpers import make_card
 
-    fields = dict(
-        name="enc",
-        version="1.0.0",
-        task="sentence-embedding",
-        domain="text",
-        framework="transformers",
-        format="hf-directory",
-        inputs=(TensorSpec("text", ("batch",), (None,), "str"),),
-        outputs=(TensorSpec("embedding", ("batch", "features"), (None, 4), "float32"),),
-        license="MIT",
-        provenance=Provenance("somewhere", "some data"),
-        intended_use="tests",
-        limitations=("small",),
-        biases=("unknown",),
-    )
-    return ModelCard(**{**fields, **changes})
+    return make_card(**{"name": "enc", **changes})
 
 
 def test_audit_records_round_trip_through_the_card_and_replace_older_ones():

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..cards import ModelCard
+from ..zoo.publishing import PLACEHOLDER_LICENCES
 
-PLACEHOLDER_LICENCES = {"", "unknown", "other", "tbd", "todo", "none", "?", "n/a"}
 DERIVED_TAGS = {"converted", "optimised", "optimized", "fine-tuned", "quantised", "quantized", "pruned", "derived"}
 PARENT = re.compile(r"^(?P<verb>[\w-]+) from (?P<name>[\w.\-]+) (?P<version>[\w.\-+]+)\b")
 

@@ -398,7 +398,11 @@ def _finish(stage: Path, built: Built) -> dict:
         files=entries,
     )
     card_path = card.save(folder / "README.md")
-    all_files = [*built.files, card_path]
+    return index_entry(card, [*built.files, card_path], folder)
+
+
+def index_entry(card: ModelCard, files: Iterable[Path], folder: Path) -> dict:
+    """A model's entry in ``index.json``: what it is, and every file (paths from the zoo root) with size and sha256."""
     return {
         "name": card.name,
         "version": card.version,
@@ -409,7 +413,8 @@ def _finish(stage: Path, built: Built) -> dict:
         "license": card.license,
         "card": f"{card.name}/README.md",
         "files": [
-            {"path": str(p.relative_to(stage)), "size": p.stat().st_size, "sha256": sha256_file(p)} for p in sorted(all_files)
+            {"path": f"{card.name}/{p.relative_to(folder)}", "size": p.stat().st_size, "sha256": sha256_file(p)}
+            for p in sorted(files)
         ],
     }
 

@@ -27,7 +27,7 @@ from ..cards import FileEntry, ModelCard
 from ..errors import InvalidCardError, UnsafeFormatError, ZooError
 from ..loader.lock import FileLock
 from ..loader.verify import sha256_file
-from .build import FORMAT_VERSION, INDEX
+from .build import FORMAT_VERSION, INDEX, index_entry
 
 LOCK = ".zoo.lock"
 STAGING = ".publishing-"
@@ -133,30 +133,13 @@ def publish(source: Any, card: ModelCard | None = None, *, zoo: str | Path, repl
         entries = tuple(FileEntry(str(p.relative_to(target)), p.stat().st_size, sha256_file(p)) for p in sorted(files))
         final = card.replace(files=entries, size_bytes=sum(e.size for e in entries))
         final.save(target / "README.md")
-        entry = _entry(final, target)
+        entry = index_entry(final, (p for p in target.rglob("*") if p.is_file()), target)
         _commit(root, stage, final.name, [e for e in index["models"] if e["name"] != final.name] + [entry], index)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
         lock.release()
     _forget_cached_registries()
     return entry
-
-
-def _entry(card: ModelCard, folder: Path) -> dict:
-    files = sorted(p for p in folder.rglob("*") if p.is_file())
-    return {
-        "name": card.name,
-        "version": card.version,
-        "framework": card.framework,
-        "format": card.format,
-        "task": card.task,
-        "domain": card.domain,
-        "license": card.license,
-        "card": f"{card.name}/README.md",
-        "files": [
-            {"path": f"{card.name}/{p.relative_to(folder)}", "size": p.stat().st_size, "sha256": sha256_file(p)} for p in files
-        ],
-    }
 
 
 def _commit(root: Path, stage: Path, name: str, models: list[dict], index: dict) -> None:
