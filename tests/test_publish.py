@@ -166,8 +166,11 @@ def test_killing_a_publish_never_leaves_a_half_updated_index(tmp_path, delay):
     index_is_complete(zoo)
 
 
-def test_concurrent_publishers_all_land(tmp_path):
-    zoo = tmp_path / "zoo"
+@pytest.mark.parametrize("existing", [False, True])
+def test_concurrent_publishers_all_land(tmp_path, existing):
+    zoo = tmp_path / "zoo"  # a new zoo (the first publisher creates it while the others start) or an existing one
+    if existing:
+        publish(model_folder(tmp_path / "base", name="model-base"), zoo=zoo)
     folders = [model_folder(tmp_path / f"m{i}", name=f"model-{i}") for i in range(4)]
     procs = [
         subprocess.Popen(
@@ -175,8 +178,8 @@ def test_concurrent_publishers_all_land(tmp_path):
         )
         for f in folders
     ]
-    assert [p.wait(timeout=120) for p in procs] == [0, 0, 0, 0]
-    assert sorted(e["name"] for e in read_index(zoo)["models"]) == [f"model-{i}" for i in range(4)]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0, 0, 0], [p.stdout.read() for p in procs]
+    assert sorted(e["name"] for e in read_index(zoo)["models"]) == [f"model-{i}" for i in range(4)] + ["model-base"] * existing
     index_is_complete(zoo)
 
 

@@ -98,7 +98,7 @@ def publish(source: Any, card: ModelCard | None = None, *, zoo: str | Path, repl
             raise PublishError("publishing a native model needs its card: publish(model, card, zoo=...).")
         card = ModelCard.load(source)
     check_card(card)
-    if root.exists() and any(root.iterdir()) and not (root / INDEX).exists():
+    if root.exists() and _foreign_files(root):
         raise PublishError(f"{root} has files but no {INDEX}, so it is not a zoo; give an empty folder or a zoo.")
     root.mkdir(parents=True, exist_ok=True)
     lock = FileLock(root / LOCK, timeout=30)
@@ -107,6 +107,8 @@ def publish(source: Any, card: ModelCard | None = None, *, zoo: str | Path, repl
         raise PublishError(f"the zoo at {root} is being changed by process {owner.get('pid', '?')}; try again in a moment.")
     stage = root / f"{STAGING}{card.name}-{os.getpid()}"
     try:
+        if _foreign_files(root):  # checked again under the lock: another publisher may have just created the zoo
+            raise PublishError(f"{root} has files but no {INDEX}, so it is not a zoo; give an empty folder or a zoo.")
         _clean_leftovers(root)
         index = json.loads((root / INDEX).read_text(encoding="utf-8")) if (root / INDEX).exists() else _empty_index()
         current = {e["name"]: e for e in index["models"]}
@@ -153,6 +155,11 @@ def _commit(root: Path, stage: Path, name: str, models: list[dict], index: dict)
     tmp.write_text(json.dumps(new, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     os.replace(tmp, root / INDEX)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _foreign_files(root: Path) -> bool:
+    """A folder with visible files and no index is someone else's folder; hidden ones are other publishers' lock and staging."""
+    return not (root / INDEX).exists() and any(not p.name.startswith(".") for p in root.iterdir())
 
 
 def _clean_leftovers(root: Path) -> None:
