@@ -149,6 +149,8 @@ class DigitsJob(Job):
             seed=args.seed,
         )
         self.module = trainer.build(self.plan).to(device)
+        if args.bn == "sync":  # before the groups are taken, so they hold the synced layers the optimiser must train
+            self.module = torch.nn.SyncBatchNorm.convert_sync_batchnorm(self.module)
         self.groups = trainer.layer_groups(self.module)
         split = digits_transfer_task(labels_per_class=args.labels_per_class)
         keep = len(split.y_train) - len(split.y_train) % args.batch_size
@@ -317,18 +319,13 @@ def train(args: argparse.Namespace, world: World) -> dict:
         torch.cuda.set_device(device)
     out = Path(args.out)
     job = make_job(args, device)
-    if args.bn == "sync":
-        job.module = torch.nn.SyncBatchNorm.convert_sync_batchnorm(job.module)
     _set_trainable(job, args.bn)
     job.ddp = DistributedDataParallel(job.module, device_ids=[device.index] if cuda else None)
+    trained = {g: [p for p in job.groups[g].parameters() if p.requires_grad] for g in job.plan.groups}
     optimizer = torch.optim.AdamW(
-        [
-            {"params": [p for p in job.groups[g].parameters() if p.requires_grad], "lr": job.plan.lr_for(g)}
-            for g in job.plan.groups
-        ],
+        [{"params": params, "lr": job.plan.lr_for(g)} for g, params in trained.items() if params],
         weight_decay=job.plan.regularisation.weight_decay,
     )
-    optimizer.param_groups[:] = [g for g in optimizer.param_groups if g["params"]]
     checkpoint = out / CHECKPOINT
     if world.rank == 0:
         out.mkdir(parents=True, exist_ok=True)
