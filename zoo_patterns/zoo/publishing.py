@@ -18,23 +18,20 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 from pathlib import Path
 from typing import Any
 
 from ..cards import FileEntry, ModelCard
 from ..errors import InvalidCardError, UnsafeFormatError, ZooError
+from ..index import FORMAT_VERSION, INDEX, NAME, PLACEHOLDER_LICENCES, index_entry
 from ..loader.lock import FileLock
 from ..loader.verify import sha256_file
-from .build import FORMAT_VERSION, INDEX, index_entry
 
 LOCK = ".zoo.lock"
 STAGING = ".publishing-"
-NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
 UNSAFE_SUFFIXES = {".pkl", ".pickle", ".joblib", ".pt", ".pth", ".bin", ".ckpt", ".h5", ".hdf5", ".npy"}
 UNSAFE_FORMATS = {"pickle", "torch-pickle"}
-PLACEHOLDER_LICENCES = {"", "unknown", "other", "tbd", "todo", "none", "?", "n/a"}
 
 
 class PublishError(ZooError, ValueError):
