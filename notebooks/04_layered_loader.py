@@ -38,19 +38,22 @@ if "google.colab" in sys.modules:
 #
 # We serve the workbook's zoo over real HTTP on this machine (loopback), then walk down the
 # layers: a first fetch, a cache hit, offline mode, a corrupted file caught and fetched again,
-# and a tampered file refused. Last, we compare with torch.hub, TF Hub, huggingface_hub and
-# the Gluon model store, partly live.
+# a tampered file refused, and an index that lies about its paths refused. Last, we compare with
+# torch.hub, TF Hub, huggingface_hub and the Gluon model store, partly live.
 
 # %%
+import json
 import shutil
 import socket
+import subprocess
+import sys
 import time
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
 import zoo_patterns as zp
-from zoo_patterns.errors import IntegrityError, OfflineError, UnsafeFormatError
+from zoo_patterns.errors import IntegrityError, OfflineError, UnsafeFormatError, UnsafePathError
 from zoo_patterns.loader import DECODERS, Cache, Loader, ZooServer, decode, sha256_file
 
 zp.quiet()
@@ -249,7 +252,57 @@ assert not cache.blob(refused.expected).exists() and not list((cache.root / "tmp
 shutil.rmtree(mirror)
 
 # %% [markdown]
-# ## 9. How the real hubs behave, one failure at a time
+# ## 9. A hostile index is refused
+#
+# The index itself is somebody else's file: a classroom mirror, a colleague's folder, a server.
+# An index is untrusted input, just as an archive is. Here a copy of the zoo's index gains one
+# entry for `digits-cnn-keras`: a path that climbs out of the zoo with `..` to a file of yours,
+# with that file's true size and sha256, so no hash check can tell it from a real one.
+
+# %%
+secret = cache.root.parent / "lesson-04-secret.txt"
+secret.write_text("a file of yours that no zoo should reach\n")
+hostile = cache.root.parent / "lesson-04-hostile-zoo"
+shutil.rmtree(hostile, ignore_errors=True)
+hostile.mkdir()
+index = json.loads((zp.zoo_dir() / "index.json").read_text())
+keras = next(m for m in index["models"] if m["name"] == "digits-cnn-keras")
+keras["files"].append({"path": "../" + secret.name, "size": secret.stat().st_size, "sha256": sha256_file(secret)})
+(hostile / "index.json").write_text(json.dumps(index))
+print("the added entry:", keras["files"][-1])
+joined = (hostile / keras["files"][-1]["path"]).resolve()
+print("joined to the zoo folder, it is", joined)
+assert joined == secret.resolve() and not joined.is_relative_to(hostile)  # a naive join reaches your file
+
+# %% [markdown]
+# A loader that trusted the index would copy that file into its cache and list it as part of
+# the model; one more `..` inside the model's own folder would make it *write* anywhere you
+# can. Ours checks every path, name, version, size and hash when it parses the index, before
+# anything is read or written. It refuses the whole index with `UnsafePathError`, naming the
+# model, the path and the rule, and the command line exits 6 (an unsafe file) in one line.
+
+# %%
+hostile_cache = Cache(cache.root.parent / "lesson-04-hostile-cache")
+shutil.rmtree(hostile_cache.root, ignore_errors=True)
+try:
+    Loader(zoo=hostile, cache=hostile_cache, progress=False).fetch("digits-cnn-keras")
+except UnsafePathError as exc:
+    unsafe = exc
+print(str(unsafe)[:230], "…")
+assert "'digits-cnn-keras'" in str(unsafe) and "'..' component" in str(unsafe)
+assert not hostile_cache.root.exists()  # nothing read, nothing written: the cache was not even created
+cli = subprocess.run(
+    [sys.executable, "-m", "zoo_patterns", "fetch", "digits-cnn-keras", "--zoo", str(hostile), "--cache", str(hostile_cache.root)],
+    capture_output=True,
+    text=True,
+)
+print("exit", cli.returncode, "|", cli.stderr.strip()[:120], "…")
+assert cli.returncode == 6 and len(cli.stderr.strip().splitlines()) == 1 and not hostile_cache.root.exists()
+shutil.rmtree(hostile)
+secret.unlink()
+
+# %% [markdown]
+# ## 10. How the real hubs behave, one failure at a time
 #
 # torch.hub first, live: `load_state_dict_from_url` caches a checkpoint by file name and,
 # on later calls, loads whatever is there. We serve a checkpoint, let torch.hub download it,
@@ -296,7 +349,7 @@ shutil.rmtree(hub_root)
 # server that truncates, corrupts, stalls or disappears on request.
 
 # %% [markdown]
-# ## 10. The one-liner again
+# ## 11. The one-liner again
 #
 # Every layer above runs inside `zp.load`. A learner meets the one-liner first; now you know
 # what it guarantees.

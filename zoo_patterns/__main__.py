@@ -199,6 +199,8 @@ def _exit_code(exc: BaseException) -> int:
         (errors.InvalidCardError, 2),
         (errors.UnsafeFormatError, 6),
         (errors.UnsafeArchiveError, 6),
+        (errors.UnsafePathError, 6),
+        (errors.IndexFormatError, 2),
     ):
         if isinstance(exc, kind):
             return code

@@ -79,6 +79,22 @@ class UnsafeArchiveError(ZooError):
     """An archive member would land outside the folder it is extracted into."""
 
 
+class UnsafePathError(ZooError):
+    """A zoo's index (or a manifest, a card, a published folder) names a path that would reach outside its folder.
+
+    Names, versions, sizes and hashes are checked with the paths, since each becomes part of a path in the
+    cache. Raised before anything is read or written, and never retried: the same index refuses the same way.
+    """
+
+    exit_code = 6
+
+
+class IndexFormatError(ZooError, ValueError):
+    """A zoo's ``index.json`` cannot be read as an index: not JSON, cut short, no ``models``, an unknown format."""
+
+    exit_code = 2
+
+
 class UnknownFormatError(ZooError, ValueError):
     """No decoder is registered for a model's format."""
 

@@ -16,6 +16,11 @@ so a reader sees an old entry or a new one, never half of one. Two versions
 of a model that share a file share its blob. The cache lives in the user's
 cache directory (``ZOO_PATTERNS_CACHE`` overrides it), never in a temp dir
 that the system cleans behind the user's back.
+
+Every path built from a manifest (a name, a version, a hash, a file path) goes
+through :func:`inside`, which refuses one that would land outside the folder it
+is joined to. The resolvers have checked those names already; this is the
+second lock on the same door, in case a manifest arrives by another road.
 """
 
 from __future__ import annotations
@@ -28,8 +33,21 @@ import threading
 import time
 from pathlib import Path
 
+from ..errors import UnsafePathError
 from .lock import FileLock
 from .resolve import Manifest
+
+
+def inside(base: Path, *parts: str) -> Path:
+    """``base`` joined with ``parts``, refused unless it lands strictly inside ``base`` (checked on the text, not the disk)."""
+    base = Path(os.path.normpath(base))
+    joined = Path(os.path.normpath(base.joinpath(*parts)))
+    if any("\0" in p for p in parts) or joined == base or not joined.is_relative_to(base):
+        raise UnsafePathError(
+            f"{'/'.join(parts)!r} joined to {base} lands at {joined}, outside that folder; nothing was written. "
+            "A manifest reached the cache without the index checks: resolve it through a ResolverChain."
+        )
+    return joined
 
 
 class Cache:
@@ -49,12 +67,13 @@ class Cache:
         return self.root / "blobs"
 
     def blob(self, sha256: str) -> Path:
-        return self.blobs / sha256
+        return inside(self.blobs, sha256)
 
     def temp_file(self, label: str) -> tuple[int, Path]:
         """A new, unique file for one download; its name never looks like a finished blob."""
         folder = self.root / "tmp"
         folder.mkdir(parents=True, exist_ok=True)
+        inside(folder, label)  # mkstemp joins the prefix to the folder
         fd, name = tempfile.mkstemp(prefix=f"{label}.", suffix=".incomplete", dir=folder)
         return fd, Path(name)
 
@@ -65,7 +84,7 @@ class Cache:
         return target
 
     def lock(self, sha256: str, **kwargs) -> FileLock:
-        return FileLock(self.root / "locks" / f"{sha256}.lock", **kwargs)
+        return FileLock(inside(self.root / "locks", f"{sha256}.lock"), **kwargs)
 
     def clean_tmp(self, older_than: float = 24 * 3600) -> int:
         """Remove downloads abandoned by killed processes; returns how many."""
@@ -81,7 +100,7 @@ class Cache:
 
     # -- refs -------------------------------------------------------------------
     def _ref_path(self, name: str, version: str | None) -> Path:
-        return self.root / "refs" / name / f"{version or 'latest'}.json"
+        return inside(self.root / "refs", name, f"{version or 'latest'}.json")
 
     def save_ref(self, manifest: Manifest) -> None:
         text = json.dumps(manifest.to_dict(), indent=1, sort_keys=True)
@@ -104,10 +123,14 @@ class Cache:
 
     # -- snapshots --------------------------------------------------------------
     def snapshot(self, manifest: Manifest) -> Path:
-        return self.root / "snapshots" / manifest.name / manifest.key
+        return inside(self.root / "snapshots", manifest.name, manifest.key)
 
     def stamps_file(self, manifest: Manifest) -> Path:
-        return self.root / "snapshots" / manifest.name / f"{manifest.key}.stamps.json"
+        return inside(self.root / "snapshots", manifest.name, f"{manifest.key}.stamps.json")
+
+    def snapshot_file(self, folder: Path, path: str) -> Path:
+        """One file of a snapshot ``folder`` (staged or in place), refused if ``path`` climbs out of it."""
+        return inside(folder, path)
 
     def make_snapshot(self, manifest: Manifest, unpack) -> Path:
         """Lay the model folder out from blobs in a temp folder, then rename it into place."""
@@ -120,7 +143,7 @@ class Cache:
                 if f.unpack:
                     unpack(self.blob(f.sha256), staging)
                     continue
-                dest = staging / f.path
+                dest = self.snapshot_file(staging, f.path)
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 try:
                     os.link(self.blob(f.sha256), dest)  # no second copy on disk

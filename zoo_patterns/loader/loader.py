@@ -18,7 +18,7 @@ from .archive import safe_extract
 from .build import build
 from .cache import Cache
 from .fetch import Fetcher
-from .resolve import Manifest, RemoteFile, Request, ResolverChain, normalise, split_name, zoo_location
+from .resolve import Manifest, RemoteFile, Request, ResolverChain, check_manifest, normalise, split_name, zoo_location
 from .verify import Stamps, verify_cached, verify_file
 
 
@@ -109,6 +109,7 @@ class Loader:
                     "is on (offline=True or ZOO_PATTERNS_OFFLINE=1), so it was not fetched. Fetch it once while online: "
                     f"`python -m zoo_patterns fetch {name} --zoo URL --cache {self.cache.root}`, then load it offline."
                 ) from None
+            check_manifest(cached, where=f"the cached ref of {name} in {self.cache.root}")  # written by an older version?
             if isinstance(exc, NetworkError):
                 warnings.warn(f"{exc} Using the cached {name} {cached.version}.", stacklevel=3)
             return cached
@@ -117,7 +118,7 @@ class Loader:
     def _intact(self, manifest: Manifest, folder: Path, stamps: Stamps) -> list[RemoteFile]:
         bad = []
         for f in manifest.files:
-            path = self.cache.blob(f.sha256) if f.unpack else folder / f.path
+            path = self.cache.blob(f.sha256) if f.unpack else self.cache.snapshot_file(folder, f.path)
             if not verify_cached(path, size=f.size, sha256=f.sha256, stamps=stamps, full=self.verify == "full"):
                 bad.append(f)
         return bad
@@ -166,7 +167,7 @@ class Loader:
         folder = self.cache.make_snapshot(manifest, unpack=safe_extract)
         stamps = Stamps(self.cache.stamps_file(manifest))
         for f in manifest.files:  # just verified: record stamps so the next hit costs a stat per file
-            stamps.record(self.cache.blob(f.sha256) if f.unpack else folder / f.path, f.sha256)
+            stamps.record(self.cache.blob(f.sha256) if f.unpack else self.cache.snapshot_file(folder, f.path), f.sha256)
         stamps.save()
         self.cache.save_ref(manifest)
         return Snapshot(folder, manifest, self.cache.blobs, tuple(f.path for f in missing), tuple(repaired))

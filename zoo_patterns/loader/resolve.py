@@ -15,12 +15,18 @@ its path, size, sha256 and where to get it. This is TF Hub's resolver chain
 
 Resolving reads only the zoo's ``index.json`` (a few kB). In offline mode a
 remote zoo is never asked: the manifest comes from the cache's refs instead.
+
+An index is untrusted input, like an archive: :func:`zoo_patterns.index.parse_index`
+checks all of it (paths, names, versions, sizes, hashes) before anything is
+read, and :meth:`ResolverChain.resolve` checks every manifest any resolver
+returns with the same rules (:func:`check_manifest`), so a new resolver cannot
+forget to.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
+import os
 import re
 import urllib.parse
 import urllib.request
@@ -28,8 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from ..errors import InvalidReferenceError, ModelNotFoundError, NetworkError, OfflineError
-from ..index import INDEX, NAME, VERSION
+from ..errors import IndexFormatError, InvalidReferenceError, ModelNotFoundError, NetworkError, OfflineError, UnsafePathError
+from ..index import INDEX, NAME, VERSION, check_file, check_name, check_version, parse_index
 
 
 @dataclass(frozen=True)
@@ -118,17 +124,22 @@ def read_text(url: str, *, offline: bool, timeout: float = 10.0) -> str:
         path = Path(urllib.request.url2pathname(urllib.parse.urlsplit(url).path))
         if not path.exists():
             raise FileNotFoundError(path)
-        return path.read_text(encoding="utf-8")
-    if offline:
+        data = path.read_bytes()
+    elif offline:
         raise OfflineError(f"offline mode is on, so {url} was not requested.")
+    else:
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response:
+                data = response.read()
+        except OSError as exc:
+            raise NetworkError(
+                f"could not read {url} ({exc}). Expected a zoo served there: start one with "
+                "`python -m zoo_patterns serve --dir ZOO --port PORT`, check the URL, or use offline mode for cached models."
+            ) from exc
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.read().decode("utf-8")
-    except OSError as exc:
-        raise NetworkError(
-            f"could not read {url} ({exc}). Expected a zoo served there: start one with "
-            "`python -m zoo_patterns serve --dir ZOO --port PORT`, check the URL, or use offline mode for cached models."
-        ) from exc
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise IndexFormatError(f"{url} is not UTF-8 text, so it is not a zoo index; check the URL, or copy the zoo again.") from None
 
 
 class IndexResolver:
@@ -150,7 +161,7 @@ class IndexResolver:
         if request.offline and not root.startswith("file://"):
             raise OfflineError(f"offline mode is on, so {root}{INDEX} was not read.")  # the Loader catches this
         try:
-            index = json.loads(read_text(root + INDEX, offline=request.offline))
+            index = parse_index(read_text(root + INDEX, offline=request.offline), where=f"the zoo index {root}{INDEX}")
         except FileNotFoundError:
             raise InvalidReferenceError(
                 f"{root} has no {INDEX}, so it is not a zoo. Build one with `python -m zoo_patterns build --out DIR`."
@@ -159,6 +170,7 @@ class IndexResolver:
 
 
 def manifest_from_index(index: dict, root: str, name: str, version: str | None) -> Manifest:
+    """The manifest of ``name`` in an index that :func:`~zoo_patterns.index.parse_index` has checked."""
     entries = {e["name"]: e for e in index.get("models", [])}
     if name not in entries:
         raise ModelNotFoundError(name, entries, where=f"the zoo at {root}")
@@ -169,9 +181,9 @@ def manifest_from_index(index: dict, root: str, name: str, version: str | None) 
         )
     files = []
     for f in entry["files"]:
-        inner = f["path"][len(name) + 1 :] if f["path"].startswith(name + "/") else f["path"]
+        inner = f["path"].partition("/")[2]  # checked: every path is NAME/...
         url = root + urllib.parse.quote(f["path"])
-        files.append(RemoteFile(inner, int(f["size"]), f["sha256"], url, bool(f.get("unpack", False))))
+        files.append(RemoteFile(inner, f["size"], f["sha256"], url, f.get("unpack", False)))
     return Manifest(name, entry["version"], entry["format"], root, tuple(files))
 
 
@@ -218,7 +230,29 @@ class ResolverChain:
         )
 
     def resolve(self, request: Request) -> Manifest:
-        return self.find(request).resolve(request)
+        return check_manifest(self.find(request).resolve(request))
+
+
+def check_manifest(manifest: Manifest, where: str | None = None) -> Manifest:
+    """Refuse a manifest whose name, version or files break the index rules, whoever resolved it.
+
+    Paths here are inside the model folder. A ``file://`` file of a ``file://`` source must lie inside
+    that source folder, so a resolver cannot make the loader read a file from elsewhere on the disk.
+    """
+    where = where or f"the manifest resolved from {manifest.source}"
+    name = check_name(manifest.name, where=where)
+    check_version(manifest.version, model=name, where=where)
+    seen: set = set()
+    for f in manifest.files:
+        check_file(f.path, f.size, f.sha256, model=name, where=where, seen=seen, in_zoo=False)
+        if manifest.source.startswith("file://") and f.url.startswith("file://"):
+            source, path = (Path(urllib.request.url2pathname(urllib.parse.urlsplit(u).path)) for u in (manifest.source, f.url))
+            if not Path(os.path.normpath(path)).is_relative_to(source):
+                raise UnsafePathError(
+                    f"{where} fetches {f.path!r} of model {name!r} from {f.url}, which is outside {manifest.source}. "
+                    "Refused before anything was read."
+                )
+    return manifest
 
 
 def normalise(ref: str) -> str:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..cards import FileEntry, Metric, ModelCard
+from ..errors import IndexFormatError, UnsafePathError
 from ..index import FORMAT_VERSION, INDEX, index_entry, read_index
 from ..loader.verify import sha256_file
 from ..settings import zoo_dir
@@ -53,7 +54,7 @@ def fingerprint() -> str:
 def is_current(root: str | Path) -> bool:
     try:
         return read_index(root).get("builder") == fingerprint()
-    except (FileNotFoundError, json.JSONDecodeError):
+    except (FileNotFoundError, IndexFormatError, UnsafePathError):  # missing, damaged or tampered with: build again
         return False
 
 

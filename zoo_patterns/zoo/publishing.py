@@ -4,7 +4,8 @@
 the way ``huggingface_hub.upload_folder`` or ``torch.hub``'s release assets add one to a hub:
 
 1. check the card: every required field, a real licence, a name a URL can carry;
-2. refuse what is unsafe (pickles) and what would clash (a name@version already there);
+2. refuse what is unsafe (pickles, a path or link that reaches outside the folder) and what would clash
+   (a name@version already there);
 3. write the weights in a safe format into a hidden staging folder and fill the card's sizes and sha256;
 4. under the zoo's lock: move the model folder into place, then replace ``index.json`` with a complete new
    one (a temporary file, then ``os.replace``).
@@ -23,13 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from ..cards import FileEntry, ModelCard
-from ..errors import InvalidCardError, UnsafeFormatError, ZooError
-from ..index import FORMAT_VERSION, INDEX, NAME, PLACEHOLDER_LICENCES, index_entry
+from ..errors import InvalidCardError, UnsafeFormatError, UnsafePathError, ZooError
+from ..index import FORMAT_VERSION, INDEX, NAME, PLACEHOLDER_LICENCES, VERSION, check_index, check_path, index_entry, read_index
 from ..loader.lock import FileLock
 from ..loader.verify import sha256_file
 
 LOCK = ".zoo.lock"
 STAGING = ".publishing-"
+RENAME = "Nothing was published: rename the file (letters, digits, '.', '_' and '-', '/' between folders), then publish again."
 UNSAFE_SUFFIXES = {".pkl", ".pickle", ".joblib", ".pt", ".pth", ".bin", ".ckpt", ".h5", ".hdf5", ".npy"}
 UNSAFE_FORMATS = {"pickle", "torch-pickle"}
 
@@ -44,6 +46,11 @@ def check_card(card: ModelCard) -> None:
         raise InvalidCardError(
             f"model name {card.name!r} cannot be published: use 2-63 lower-case letters, digits, '.', '_' or '-' "
             "(it becomes a folder name and part of a URL), e.g. 'my-digits-cnn'."
+        )
+    if not VERSION.match(card.version):
+        raise InvalidCardError(
+            f"model card {card.name!r} has version {card.version!r}: use 1-64 letters, digits, '.', '_', '+' or '-' "
+            "starting with a letter or digit (it becomes a file name in every cache), e.g. '1.0.0'."
         )
     if card.license.strip().lower() in PLACEHOLDER_LICENCES:
         raise InvalidCardError(
@@ -61,24 +68,35 @@ def _empty_index() -> dict:
     return {"zoo": "zoo-patterns", "format_version": FORMAT_VERSION, "models": []}
 
 
-def _stage_folder(source: Path, target: Path) -> list[Path]:
-    unsafe = sorted(str(p.relative_to(source)) for p in source.rglob("*") if p.is_file() and p.suffix in UNSAFE_SUFFIXES)
+def _stage_folder(source: Path, target: Path, name: str) -> list[Path]:
+    """Copy the folder's files into ``target``, after refusing pickles, links and paths the index rules refuse."""
+    chosen = [
+        p.relative_to(source)
+        for p in sorted(source.rglob("*"))
+        if (p.is_file() or p.is_symlink())
+        and p.name != "README.md"
+        and not any(part.startswith(".") or part == "__pycache__" for part in p.relative_to(source).parts)
+    ]
+    links = [str(rel) for rel in chosen if any((source / Path(*rel.parts[: i + 1])).is_symlink() for i in range(len(rel.parts)))]
+    if links:
+        raise UnsafePathError(
+            f"{source} holds symbolic links ({', '.join(links)}): a link can point anywhere on this disk, and "
+            "publishing would copy what it points at. Replace each link by the file itself, then publish again."
+        )
+    unsafe = [str(rel) for rel in chosen if rel.suffix in UNSAFE_SUFFIXES]
     if unsafe:
         raise UnsafeFormatError(
             f"{source} holds pickled weights ({', '.join(unsafe)}): loading them runs arbitrary code. "
             "Save the weights as safetensors (safetensors.torch.save_file), .keras or .onnx, then publish again."
         )
-    files = []
-    for path in sorted(p for p in source.rglob("*") if p.is_file()):
-        rel = path.relative_to(source)
-        if rel.name == "README.md" or any(part.startswith(".") or part == "__pycache__" for part in rel.parts):
-            continue
-        (target / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target / rel)
-        files.append(target / rel)
-    if not files:
+    for rel in chosen:  # a file name the loader would refuse (a backslash, a control character) is refused here
+        check_path(rel.as_posix(), model=name, where=f"the folder {source}", in_zoo=False, fix=RENAME)
+    if not chosen:
         raise PublishError(f"{source} has no weights to publish (only a card); save the model there first.")
-    return files
+    for rel in chosen:
+        (target / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source / rel, target / rel)
+    return [target / rel for rel in chosen]
 
 
 def publish(source: Any, card: ModelCard | None = None, *, zoo: str | Path, replace: bool = False) -> dict:
@@ -107,7 +125,7 @@ def publish(source: Any, card: ModelCard | None = None, *, zoo: str | Path, repl
         if _foreign_files(root):  # checked again under the lock: another publisher may have just created the zoo
             raise PublishError(f"{root} has files but no {INDEX}, so it is not a zoo; give an empty folder or a zoo.")
         _clean_leftovers(root)
-        index = json.loads((root / INDEX).read_text(encoding="utf-8")) if (root / INDEX).exists() else _empty_index()
+        index = read_index(root) if (root / INDEX).exists() else _empty_index()  # checked, like any reader's
         current = {e["name"]: e for e in index["models"]}
         if card.name in current:
             old = current[card.name]["version"]
@@ -124,11 +142,13 @@ def publish(source: Any, card: ModelCard | None = None, *, zoo: str | Path, repl
         target = stage / card.name
         target.mkdir(parents=True)
         if folder_source:
-            files = _stage_folder(Path(source), target)
+            files = _stage_folder(Path(source), target, card.name)
         else:
             from ..adapters import adapt
 
-            files = [target / f.path for f in ModelCard.load(adapt(source, card=card).save(target)).files]
+            saved = ModelCard.load(adapt(source, card=card).save(target)).files
+            where = "the card the adapter saved"
+            files = [target / check_path(f.path, model=card.name, where=where, in_zoo=False, fix=RENAME) for f in saved]
         entries = tuple(FileEntry(str(p.relative_to(target)), p.stat().st_size, sha256_file(p)) for p in sorted(files))
         final = card.replace(files=entries, size_bytes=sum(e.size for e in entries))
         final.save(target / "README.md")
@@ -143,11 +163,12 @@ def publish(source: Any, card: ModelCard | None = None, *, zoo: str | Path, repl
 
 def _commit(root: Path, stage: Path, name: str, models: list[dict], index: dict) -> None:
     """Folder first, index last: every file the new index names exists before the index does."""
+    # The index rules the loader applies, applied to the index before it exists: no zoo written here can break them.
+    new = check_index({**index, "models": sorted(models, key=lambda m: m["name"])}, where=f"the new index of {root}")
     old = root / f"{STAGING}old-{name}-{os.getpid()}"
     if (root / name).exists():
         os.replace(root / name, old)  # the previous version (replace=True) or an unindexed leftover
     os.replace(stage / name, root / name)
-    new = {**index, "models": sorted(models, key=lambda m: m["name"])}
     tmp = root / f".{INDEX}.tmp-{os.getpid()}"
     tmp.write_text(json.dumps(new, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     os.replace(tmp, root / INDEX)
