@@ -129,7 +129,7 @@ assert p_silence < 0.1
 # The zoo's digits CNN is ready the moment it loads. Training the same architecture from
 # scratch to a similar accuracy takes far longer, even on this tiny data set.
 
-# %%
+# %% tags=["timing"] measure={"train / load": "t_train / t_load"}
 from zoo_patterns.zoo import torch_digits
 
 t0 = time.perf_counter()

@@ -31,7 +31,10 @@ if "google.colab" in sys.modules:
 # here; some only look as if they do. The numbers decide.
 #
 # How we time: one thread (so runs compare), warm-up calls first, then the median (p50) and the
-# 90th percentile (p90) of many calls, at batch 1 (one request) and batch 32 (a queue).
+# 90th percentile (p90) of many calls, at batch 1 (one request) and batch 32 (a queue). Variants
+# are timed in interleaved rounds and each keeps its best round: on a shared machine a busy moment
+# then slows one round of every variant instead of every call of one. Where a claim is about work
+# rather than wall time, we also count the work itself, which no busy neighbour can change.
 
 # %%
 import tempfile
@@ -68,10 +71,21 @@ def p50_ms(module, batch: int, repeats: int = 40) -> float:
 # `torch.nn.utils.prune` sets the smallest weights to zero. The tensors keep their shapes, so a
 # dense file stores every zero and a dense matrix multiply multiplies by every zero.
 
-# %%
+# %% tags=["timing"] measure={"dense / 80%-sparse p50 at b32": "unstructured[0.0][1] / unstructured[0.8][1]"}
+from torch.utils.flop_counter import FlopCounterMode
+
 from zoo_patterns.optimize.prune import prune_unstructured, sparsity
 
-print(f"{'sparsity':>8} {'MB':>6} {'p50 b32 ms':>10} {'accuracy':>8}")
+
+def flops(module, batch: int = 32) -> int:
+    """Floating-point operations of one call, counted by torch while it runs (convolutions, matmuls)."""
+    x = torch.from_numpy(np.resize(split.x_test, (batch, 1, 8, 8)))
+    with FlopCounterMode(display=False) as counter, torch.inference_mode():
+        module(x)
+    return counter.get_total_flops()
+
+
+print(f"{'sparsity':>8} {'MB':>6} {'MFLOPs':>7} {'p50 b32 ms':>10} {'accuracy':>8}")
 pruned = {amount: prune_unstructured(net, amount) if amount else net for amount in (0.0, 0.5, 0.8)}
 timings = {amount: [] for amount in pruned}
 for _ in range(3):  # interleaved rounds, best of three: a busy moment on the machine hits every model alike
@@ -81,9 +95,12 @@ unstructured = {}
 for amount, model in pruned.items():
     unstructured[amount] = (torch_size_mb(model), min(timings[amount]), accuracy(model))
     size, speed, acc = unstructured[amount]
-    print(f"{sparsity(model):8.0%} {size:6.3f} {speed:10.3f} {acc:8.4f}")
+    print(f"{sparsity(model):8.0%} {size:6.3f} {flops(model) / 1e6:7.2f} {speed:10.3f} {acc:8.4f}")
 assert unstructured[0.8][0] == unstructured[0.0][0]  # the file does not shrink
-assert unstructured[0.0][1] / unstructured[0.8][1] < 1.3  # and it is not meaningfully faster
+assert flops(pruned[0.8]) == flops(pruned[0.0])  # the dense kernels do every multiplication, by zero too
+# A kernel that skipped the zeros would do a fifth of the work at 80%. The time stays the dense
+# model's, give or take this machine's run-to-run noise (0.99x to 1.44x over runs): nowhere near 5x.
+assert unstructured[0.0][1] / unstructured[0.8][1] < 2.5
 
 # %% [markdown]
 # ## 2. Structured pruning: channels that really go
@@ -107,19 +124,27 @@ assert params["pruned"] < 0.5 * params["original"]
 assert accuracy(recovered) > accuracy(pruned) and accuracy(recovered) >= accuracy(net) - 0.02
 
 # %% [markdown]
-# How much faster? It depends on the batch. This CNN is tiny (8×8 images), so at batch 1 most of
+# How much less work, and how much faster? Counting the arithmetic answers the first question
+# exactly. The second depends on the batch: this CNN is tiny (8×8 images), so at batch 1 most of
 # the time is fixed per-call overhead that no pruning removes; the saving grows with the work.
 
-# %%
-speedups = {batch: p50_ms(net, batch) / p50_ms(recovered, batch) for batch in (1, 32, 256)}
+# %% tags=["timing"] measure={"speed-up b1": "speedups[1]", "speed-up b32": "speedups[32]", "speed-up b256": "speedups[256]"}
+print(f"arithmetic per call at batch 32: {flops(net) / 1e6:.1f} -> {flops(recovered) / 1e6:.1f} MFLOPs ({flops(net) / flops(recovered):.1f}x less)")
+best = {}
+for _ in range(3):  # interleaved rounds, best of three, as above
+    for batch in (1, 32, 256):
+        for name, model in (("original", net), ("pruned", recovered)):
+            best[name, batch] = min(best.get((name, batch), float("inf")), p50_ms(model, batch))
+speedups = {batch: best["original", batch] / best["pruned", batch] for batch in (1, 32, 256)}
 for batch, ratio in speedups.items():
     print(f"batch {batch:>3}: pruned is {ratio:.2f}x faster")
-assert speedups[256] > 1.5 and speedups[256] > speedups[1]
+assert flops(recovered) < 0.5 * flops(net)  # the work really shrank, on any machine
+assert speedups[256] > 1.3 and speedups[256] > speedups[1]
 
 # %% [markdown]
 # ## 3. Every method, one table: the digits CNN
 #
-# `digits_study` measures, in this process and one after another: fp32 torch, both kinds of
+# `digits_study` measures, in this process and in interleaved rounds: fp32 torch, both kinds of
 # pruning, ONNX Runtime fp32 and **static int8** (weights and activations in int8, QDQ format,
 # activation ranges calibrated on 512 training images), and LiteRT (TFLite) fp32, fp16 and
 # full-integer int8, the format phones and microcontrollers run.
@@ -144,8 +169,8 @@ assert by["int8", "litert"].size_mb < 0.5 * by["fp32", "litert"].size_mb and by[
 # the cosine between each variant's sentence embeddings and fp32's, and help-desk accuracy with
 # one frozen head trained on fp32 embeddings and applied unchanged to every variant.
 
-# %%
-minilm_rows, cosines = minilm_study(work / "minilm", repeats=8)
+# %% tags=["timing"] measure={"ORT fp32 / int8 p50 b1": "onnx32.p50('b1') / onnx8.p50('b1')", "torch fp32 / int8 p50 b32": "m['fp32', 'torch'].p50('b32') / m['int8 dynamic', 'torch'].p50('b32')"}
+minilm_rows, cosines = minilm_study(work / "minilm", repeats=5, rounds=3)
 print(table(minilm_rows, {"minilm": minilm_rows[2]}))  # ratios against fp32 ONNX Runtime
 m = {(r.method, r.runtime): r for r in minilm_rows}
 onnx32, onnx8 = m["fp32", "onnxruntime"], m["int8 dynamic", "onnxruntime"]
@@ -188,13 +213,17 @@ assert torch.cuda.is_available() or all(r.notes == "no GPU" for r in gpu_rows)
 # On a GPU (run the lesson there and the "torch cuda" rows fill in) the picture changes with the
 # batch: a GPU pays when there is enough arithmetic to hide the cost of moving data and starting
 # kernels. For the digits CNN at batch 1 there is almost none, and the CPU wins; for MiniLM at
-# batch 32 there is plenty. Batch size is itself an optimisation: per sentence, one call at
-# batch 32 is cheaper than 32 calls at batch 1 in every row above, by a factor measured here.
+# batch 32 there is plenty. Batch size is itself an optimisation, by how much depends on the
+# runtime: torch pays a fixed cost per layer per call (Python, dispatch), so one call at batch 32
+# costs far less per sentence than 32 calls at batch 1. ONNX Runtime's per-call cost is small
+# already, so at one thread its gain is small too, and moves from run to run (about 1.0x to 1.7x
+# on this machine). The lesson prints every row and asserts only the torch rows, whose effect is
+# several times that noise.
 
-# %%
+# %% tags=["timing"] measure={"torch fp32 b1 / (b32 / 32)": "per_item['fp32 torch']", "torch int8 b1 / (b32 / 32)": "per_item['int8 dynamic torch']", "ORT fp32 b1 / (b32 / 32)": "per_item['fp32 onnxruntime']", "ORT int8 b1 / (b32 / 32)": "per_item['int8 dynamic onnxruntime']"}
 per_item = {f"{r.method} {r.runtime}": r.p50("b1") / (r.p50("b32") / 32) for r in minilm_rows if r.runtime != "torch cuda"}
 print({k: f"{v:.1f}x" for k, v in per_item.items()}, "(batch 1 time / batch 32 time per sentence)")
-assert all(v > 1.0 for v in per_item.values())
+assert per_item["fp32 torch"] > 2.0 and per_item["int8 dynamic torch"] > 2.0
 
 # %% [markdown]
 # ## 7. A rule for choosing

@@ -2,8 +2,9 @@
 
 :func:`digits_study` (the zoo's CNN: pruning, ONNX Runtime static int8, LiteRT) and
 :func:`minilm_study` (MiniLM: torch and ONNX Runtime dynamic int8) each return
-:class:`~zoo_patterns.optimize.bench.Row` values measured in this process, one
-after another, at the same thread count. GPU rows say "no GPU" where torch sees none.
+:class:`~zoo_patterns.optimize.bench.Row` values measured in this process, in interleaved
+rounds (the best of ``rounds`` for each), at the same thread count. GPU rows say "no GPU" where
+torch sees none.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .bench import Row, latency, measure, threads, torch_size_mb
+from .bench import Row, latency, measure, measure_rounds, threads, torch_size_mb
 
 
 def _gpu_row(model: str, predict_on) -> Row:
@@ -26,7 +27,9 @@ def _gpu_row(model: str, predict_on) -> Row:
     return predict_on(row)
 
 
-def digits_study(work: str | Path, *, n_threads: int = 1, repeats: int = 30, recover_epochs: int = 5) -> list[Row]:
+def digits_study(
+    work: str | Path, *, n_threads: int = 1, repeats: int = 30, rounds: int = 3, recover_epochs: int = 5
+) -> list[Row]:
     """The digits CNN: fp32, unstructured and structured pruning, ONNX Runtime static int8, LiteRT fp32/fp16/int8."""
     import torch
 
@@ -44,6 +47,8 @@ def digits_study(work: str | Path, *, n_threads: int = 1, repeats: int = 30, rec
     batches = {"b1": x[:1], "b32": x[:32]}
     net = load("digits-cnn-torch", progress=False).eval()
 
+    timed = []  # (row, predict, batches), measured together at the end
+
     def torch_row(method: str, module, notes: str = "") -> Row:
         module = module.eval()
 
@@ -54,7 +59,8 @@ def digits_study(work: str | Path, *, n_threads: int = 1, repeats: int = 30, rec
         row = Row(
             "digits", method, "torch", torch_size_mb(module), float(np.mean(predict(x).argmax(1) == y)), "accuracy", notes=notes
         )
-        return measure(row, predict, batches, repeats=repeats)
+        timed.append((row, predict, batches))
+        return row
 
     rows = []
     with threads(n_threads):
@@ -76,7 +82,8 @@ def digits_study(work: str | Path, *, n_threads: int = 1, repeats: int = 30, rec
             row = Row(
                 "digits", method, "onnxruntime", path.stat().st_size / 1e6, float(np.mean(predict(x).argmax(1) == y)), "accuracy"
             )
-            return measure(row, predict, batches, repeats=repeats)
+            timed.append((row, predict, batches))
+            return row
 
         fp32_onnx = model_dir("digits-cnn-onnx") / "model.onnx"
         rows.append(onnx_row("fp32", fp32_onnx))
@@ -90,7 +97,9 @@ def digits_study(work: str | Path, *, n_threads: int = 1, repeats: int = 30, rec
             row = Row(
                 "digits", mode, "litert", path.stat().st_size / 1e6, float(np.mean(lite(nhwc.x_test).argmax(1) == y)), "accuracy"
             )
-            rows.append(measure(row, lite, {k: v.transpose(0, 2, 3, 1) for k, v in batches.items()}, repeats=repeats))
+            timed.append((row, lite, {k: v.transpose(0, 2, 3, 1) for k, v in batches.items()}))
+            rows.append(row)
+        measure_rounds(timed, repeats=repeats, rounds=rounds)
 
     def on_gpu(row: Row) -> Row:
         gpu = net.to("cuda")
@@ -109,7 +118,9 @@ def digits_study(work: str | Path, *, n_threads: int = 1, repeats: int = 30, rec
     return rows
 
 
-def minilm_study(work: str | Path, *, n_threads: int = 1, repeats: int = 10) -> tuple[list[Row], dict[str, float]]:
+def minilm_study(
+    work: str | Path, *, n_threads: int = 1, repeats: int = 10, rounds: int = 3
+) -> tuple[list[Row], dict[str, float]]:
     """MiniLM: fp32 and dynamic int8 in torch and in ONNX Runtime. Returns the rows and the cosines to fp32.
 
     Quality is help-desk accuracy with one frozen head: a logistic regression trained on the fp32
@@ -136,14 +147,15 @@ def minilm_study(work: str | Path, *, n_threads: int = 1, repeats: int = 10) -> 
     np_batches = {
         k: {name: v.numpy().astype(np.int64) for name, v in enc.items() if name in MINILM_INPUTS} for k, enc in pt.items()
     }
-    rows, cosines = [], {}
+    rows, cosines, timed = [], {}, []
 
     def add(method: str, runtime: str, size: float, embeddings: np.ndarray, predict, batches) -> None:
         cosine = float(np.mean((embeddings * fp32).sum(axis=1)))
         cosines[f"{method} {runtime}"] = cosine
         accuracy = float(np.mean(head.predict(embeddings) == task.y_test))
         row = Row("minilm", method, runtime, size, accuracy, "help-desk accuracy", notes=f"cosine to fp32 {cosine:.4f}")
-        rows.append(measure(row, predict, batches, repeats=repeats))
+        rows.append(row)
+        timed.append((row, predict, batches))
 
     def torch_embed(module, texts_):
         tok = tokenizer(texts_, padding=True, truncation=True, return_tensors="pt")
@@ -173,6 +185,8 @@ def minilm_study(work: str | Path, *, n_threads: int = 1, repeats: int = 10) -> 
                 return session.run(None, {k: v for k, v in batch.items() if k in names})[0]
 
             add(method, "onnxruntime", size_mb(path), onnx_sentence_embeddings(path, tokenizer, texts), predict, np_batches)
+        # a batch-1 call costs about a twentieth of a batch-32 one: four times the calls, for a steadier p50
+        measure_rounds(timed, repeats={"b1": 4 * repeats, "b32": repeats}, rounds=rounds)
 
     def on_gpu(row: Row) -> Row:
         gpu = model.to("cuda")
