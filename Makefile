@@ -13,7 +13,7 @@ PORT   ?= 8888
 PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
              --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
-.PHONY: help lab app test test-colab unit lesson bench zoo notebooks-sync doctor clean
+.PHONY: help lab app test test-colab flakes unit lesson bench zoo notebooks-sync doctor clean
 
 help:
 	@echo "make lab          start JupyterLab on the lessons (installs on first run)"
@@ -21,6 +21,7 @@ help:
 	@echo "make test         run every test: unit, notebook pairs, lessons, solutions, exercises"
 	@echo "make test-colab   run every lesson and solution in a Colab-like environment (.venv-colab)"
 	@echo "make lesson N=01  run one lesson, its solution and its exercise under nbval"
+	@echo "make flakes N=5   run every notebook that asserts a timing N times, in .venv and .venv-colab"
 	@echo "make bench        run the benchmarks (ratios measured side by side)"
 	@echo "make doctor       say what is installed and what is missing"
 	@echo "make notebooks-sync  regenerate every .ipynb (and exercises/) from the .py sources"
@@ -57,11 +58,22 @@ app: zoo
 doctor: $(STAMP)
 	$(PY) -m zoo_patterns doctor
 
-# One pytest run, so CI reads one closing line. pytest's exit code 5 means it
-# collected nothing: that proves nothing, so it fails the target.
+# Two pytest runs over the same tests. The parallel part: pytest-xdist, one file (a notebook, a test
+# module) per worker, so a notebook's cells stay in order on one kernel. The serial part, alone on the
+# CPU: what is marked `serial` (notebooks with a cell tagged `timing`, and the browser tests; see
+# conftest.py). scripts/test_summary.py then prints the ten slowest tests, what was skipped, and one
+# closing line for both, and fails when a test failed or nothing ran.
+#   $(call pytest_in_two_parts,PYTHON,PATHS,LABEL)
+WORKERS ?= 2
+define pytest_in_two_parts
+mkdir -p build; rm -f build/$(3)-parallel.xml build/$(3)-serial.xml; \
+  $(1) -m pytest $(2) $(PYTEST_NB) -m "not serial" -n $(WORKERS) --dist loadfile --junitxml=build/$(3)-parallel.xml; a=$$?; \
+  $(1) -m pytest $(2) $(PYTEST_NB) -m serial --junitxml=build/$(3)-serial.xml; b=$$?; \
+  $(1) scripts/test_summary.py --label $(3) build/$(3)-parallel.xml:$$a build/$(3)-serial.xml:$$b
+endef
+
 test: zoo
-	@$(PY) -m pytest tests notebooks solutions exercises $(PYTEST_NB); rc=$$?; \
-	  if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests; that proves nothing." >&2; exit 1; fi; exit $$rc
+	@$(call pytest_in_two_parts,$(PY),tests notebooks solutions exercises,test)
 
 # -- the Colab path ----------------------------------------------------------------------
 # Colab runs Python 3.12 with numpy 2 and torch's default (CUDA) build, which brings triton;
@@ -94,9 +106,15 @@ $(COLAB_STAMP): pyproject.toml
 test-colab: $(COLAB_STAMP)
 	@$(COLAB_PY) -c 'import importlib.util as u, numpy, sys; print("colab-like: Python", sys.version.split()[0], "numpy", numpy.__version__, "triton", "installed" if u.find_spec("triton") else "MISSING")'
 	ZOO_PATTERNS_ZOO=$(COLAB_ZOO) ZOO_PATTERNS_CACHE=$(COLAB_CACHE) $(COLAB_PY) -m zoo_patterns build --if-missing --quiet
-	@ZOO_PATTERNS_ZOO=$(COLAB_ZOO) ZOO_PATTERNS_CACHE=$(COLAB_CACHE) ZOO_PATTERNS_COLAB_ENV=1 \
-	  $(COLAB_PY) -m pytest tests/test_colab.py notebooks solutions $(PYTEST_NB); rc=$$?; \
-	  if [ $$rc -eq 5 ]; then echo "make test-colab: pytest collected no tests; that proves nothing." >&2; exit 1; fi; exit $$rc
+	@export ZOO_PATTERNS_ZOO=$(COLAB_ZOO) ZOO_PATTERNS_CACHE=$(COLAB_CACHE) ZOO_PATTERNS_COLAB_ENV=1; \
+	  $(call pytest_in_two_parts,$(COLAB_PY),tests/test_colab.py notebooks solutions,test-colab)
+
+# The flake gate: every notebook with a `timing` cell, N times in .venv and in .venv-colab; per cell,
+# the runs it passed and the spread of the numbers it asserts on (scripts/flakes.py).
+N ?= 5
+flakes: zoo $(COLAB_STAMP)
+	ZOO_PATTERNS_ZOO=$(COLAB_ZOO) ZOO_PATTERNS_CACHE=$(COLAB_CACHE) $(COLAB_PY) -m zoo_patterns build --if-missing --quiet
+	$(PY) scripts/flakes.py --runs $(N)
 
 unit: $(STAMP)
 	$(PY) -m pytest tests

@@ -17,9 +17,11 @@ A second hook makes a dead kernel fail fast (see ``watch_nbval_kernels``).
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import time
+from pathlib import Path
 from queue import Empty
 
 import pytest
@@ -127,6 +129,26 @@ def watch_nbval_kernels() -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     watch_nbval_kernels()
+    config.addinivalue_line("markers", "serial: run alone, outside pytest-xdist's workers (timing claims, browsers)")
+
+
+def asserts_timing(path: Path) -> bool:
+    """True for a notebook with a cell tagged ``timing`` (a claim about wall time; see scripts/flakes.py)."""
+    if path not in _TIMED:
+        cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+        _TIMED[path] = any("timing" in c.get("metadata", {}).get("tags", []) for c in cells)
+    return _TIMED[path]
+
+
+_TIMED: dict[Path, bool] = {}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Notebooks that assert timings are `serial`: `make test` runs them after the parallel part, alone on the CPU."""
+    for item in items:
+        if item.path.suffix == ".ipynb" and asserts_timing(item.path):
+            item.add_marker(pytest.mark.serial)
 
 
 def report_dead_kernel(item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport) -> bool:

@@ -20,6 +20,9 @@ from pathlib import Path
 import pytest
 from helpers import ROOT
 
+# Browsers wait on page loads with timeouts: `make test` runs these alone, after the parallel part.
+pytestmark = pytest.mark.serial
+
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "build" / "screenshots"
 CHROMIUM_ARGS = [
