@@ -57,29 +57,37 @@ def test_export_makes_solution_cells_and_autograded_check_cells(tmp_path):
         assert len({c["metadata"]["nbgrader"]["grade_id"] for c in graded + solutions}) == len(graded + solutions)
     again = run_cli("classroom", "export", "--out", str(tmp_path / "course"))
     assert again.returncode == 2 and "not empty" in again.stderr
+    one = run_cli("classroom", "export", "--out", str(tmp_path / "one"), "--only", "02_registry")
+    assert one.returncode == 0, one.stderr
+    assert [p.name for p in (tmp_path / "one" / "source").iterdir()] == ["02_registry"]
 
 
-def test_released_assignments_hold_no_solution_text(tmp_path):
+@pytest.fixture(scope="module")
+def course(tmp_path_factory) -> tuple[Path, dict[str, int]]:
+    """One exported course, every assignment released by one `nbgrader generate_assignment` (a glob)."""
     from zoo_patterns.classroom import export_course
 
-    course = tmp_path / "course"
-    available = export_course(course)
+    folder = tmp_path_factory.mktemp("classroom") / "course"
+    points = export_course(folder)
+    nbgrader(folder, "generate_assignment", "*", "--force")
+    return folder, points
+
+
+def test_released_assignments_hold_no_solution_text(course):
+    course, available = course
+    assert sorted(p.name for p in (course / "release").iterdir()) == sorted(available)
     for name in available:
-        nbgrader(course, "generate_assignment", name, "--force")
         released = (course / "release" / name / f"{name}.ipynb").read_text()
         assert "YOUR CODE HERE" in released
         leaked = [line for line in solution_lines(ROOT / "solutions" / f"{name}.py") if json.dumps(line)[1:-1] in released]
         assert not leaked, f"{name} releases solution text: {leaked[:3]}"
 
 
-def test_autograde_gives_a_solution_full_marks_and_an_untouched_exercise_zero(tmp_path):
+def test_autograde_gives_a_solution_full_marks_and_an_untouched_exercise_zero(course):
     from nbgrader.api import Gradebook
 
-    from zoo_patterns.classroom import export_course
-
-    course, name = tmp_path / "course", "02_registry"
-    points = export_course(course, only=[name])[name]
-    nbgrader(course, "generate_assignment", name)
+    (course, available), name = course, "02_registry"
+    points = available[name]
     for student, notebook in (("alice", course / "source"), ("bob", course / "release")):
         target = course / "submitted" / student / name
         target.mkdir(parents=True)

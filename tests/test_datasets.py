@@ -61,3 +61,15 @@ def test_digits_transfer_task_never_tests_on_pretraining_images():
     held_out = {x.tobytes() for x in pretrain.x_test}
     old_test = {x.tobytes() for x, y in zip(task.x_test, task.y_test, strict=True) if y < 5}
     assert old_test == held_out  # classes 0-4 are tested on exactly the pretraining's held-out images
+
+
+def test_digits_read_without_importing_sklearn_are_sklearns_digits():
+    """The direct read of scikit-learn's CSV (a second saved per torchrun process) gives load_digits' data."""
+    from sklearn.datasets import load_digits
+
+    from zoo_patterns.datasets import _load_digits
+
+    x, y = _load_digits()
+    bunch = load_digits()
+    assert np.array_equal(x[:, 0] * 16.0, bunch.images) and np.array_equal(y, bunch.target)
+    assert x.dtype == np.float32 and y.dtype == np.int64

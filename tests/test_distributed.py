@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -25,6 +26,27 @@ def torchrun(out, *args: str, nproc: int = 2, restarts: int = 0, env: dict | Non
     return done
 
 
+@pytest.fixture(scope="session")
+def launched(tmp_path_factory):
+    """torchrun runs shared by every test that needs the same one: each distinct command runs once.
+
+    A launch costs about 5-13 s here, mostly process start and `import torch`; three tests look at the
+    uninterrupted 2-process partial run and two at the run whose rank dies, so they share them.
+    Tests only read a shared run's folder; one that writes works on a copy.
+    """
+    done = {}
+
+    def run(*args: str, nproc: int = 2, restarts: int = 0, env: dict | None = None, timeout: int = 240):
+        key = (args, nproc, restarts, tuple(sorted((env or {}).items())))
+        if key not in done:
+            out = tmp_path_factory.mktemp("torchrun") / "out"
+            done[key] = torchrun(out, *args, nproc=nproc, restarts=restarts, env=env, timeout=timeout)
+            done[key].out = out
+        return done[key]
+
+    return run
+
+
 def weights(folder):
     from safetensors.torch import load_file
 
@@ -40,31 +62,31 @@ DIGITS = ("--model", "digits-cnn-torch", "--epochs", "3", "--batch-size", "32", 
 
 
 @pytest.mark.parametrize("plan", ["frozen", "partial"])
-def test_one_and_two_processes_end_with_the_same_digits_weights(tmp_path, plan):
-    runs = {n: torchrun(tmp_path / f"n{n}", *DIGITS, "--plan", plan, nproc=n) for n in (1, 2)}
+def test_one_and_two_processes_end_with_the_same_digits_weights(launched, plan):
+    runs = {n: launched(*DIGITS, "--plan", plan, nproc=n) for n in (1, 2)}
     for n, run in runs.items():
         assert run.returncode == 0, run.stderr[-3000:]
         assert len(run.results) == 1, "rank 0 alone prints the JSON line"
         result = run.results[0]
         assert result["world_size"] == n and result["backend"] == "gloo" and 0 < result["accuracy"] <= 1
         assert result["wall_s"] > 0 and result["train_examples"] % 32 == 0
-    assert max_diff(weights(tmp_path / "n1"), weights(tmp_path / "n2")) <= 1e-5
+    assert max_diff(weights(runs[1].out), weights(runs[2].out)) <= 1e-5
     assert runs[1].results[0]["accuracy"] == pytest.approx(runs[2].results[0]["accuracy"], abs=1e-9)
 
 
-def test_the_output_is_a_loadable_model_with_a_card_naming_parent_plan_and_world(tmp_path):
+def test_the_output_is_a_loadable_model_with_a_card_naming_parent_plan_and_world(launched):
     import zoo_patterns as zp
     from zoo_patterns.audit import audit_cards
 
-    run = torchrun(tmp_path / "out", *DIGITS, "--plan", "partial")
+    run = launched(*DIGITS, "--plan", "partial")
     assert run.returncode == 0, run.stderr[-3000:]
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["README.md", "config.json", "model.safetensors"]
-    card = zp.ModelCard.load(tmp_path / "out")
+    assert sorted(p.name for p in run.out.iterdir()) == ["README.md", "config.json", "model.safetensors"]
+    card = zp.ModelCard.load(run.out)
     assert card.provenance.origin.startswith("fine-tuned from digits-cnn-torch")
     assert "2 process(es)" in card.provenance.training and "plan partial" in card.provenance.training
     assert card.metric("accuracy") == run.results[0]["accuracy"] and "world-size-2" in card.tags
     assert audit_cards([zp.card("digits-cnn-torch"), card]) == []
-    net = zp.load(str(tmp_path / "out"), progress=False)
+    net = zp.load(str(run.out), progress=False)
     assert net.head.out_features == 10 and card.num_params == sum(p.numel() for p in net.parameters())
 
 
@@ -111,28 +133,30 @@ def test_argparse_errors_are_one_usage_line_too(tmp_path):
     assert run.returncode != 0 and run.seconds < 30 and run.stderr.count("invalid choice: 'everything'") == 2
 
 
-def test_a_dead_rank_fails_the_job_quickly_instead_of_hanging(tmp_path):
-    run = torchrun(tmp_path / "dead", *DIGITS, "--plan", "partial", env={"ZOO_PATTERNS_CRASH_ONCE": "1:2"}, timeout=120)
+CRASH = {"ZOO_PATTERNS_CRASH_ONCE": "1:2"}  # rank 1 kills itself once, during epoch 2
+
+
+def test_a_dead_rank_fails_the_job_quickly_instead_of_hanging(launched):
+    run = launched(*DIGITS, "--plan", "partial", env=CRASH, timeout=120)
     assert run.returncode != 0 and run.seconds < 60
     assert "rank 1: killing myself during epoch 2" in run.stderr
-    assert not (tmp_path / "dead" / "model.safetensors").exists()
-    assert (tmp_path / "dead" / "checkpoint.pt").exists(), "epoch 1's checkpoint stays, ready to resume"
+    assert not (run.out / "model.safetensors").exists()
+    assert (run.out / "checkpoint.pt").exists(), "epoch 1's checkpoint stays, ready to resume"
 
 
-def test_a_killed_rank_restarts_from_the_last_epoch_and_finishes_with_the_same_weights(tmp_path):
-    whole = torchrun(tmp_path / "whole", *DIGITS, "--plan", "partial")
-    crash = {"ZOO_PATTERNS_CRASH_ONCE": "1:2"}
-    resumed = torchrun(tmp_path / "resumed", *DIGITS, "--plan", "partial", restarts=1, env=crash)
+def test_a_killed_rank_restarts_from_the_last_epoch_and_finishes_with_the_same_weights(launched, tmp_path):
+    whole = launched(*DIGITS, "--plan", "partial")
+    resumed = torchrun(tmp_path / "resumed", *DIGITS, "--plan", "partial", restarts=1, env=CRASH)
     assert whole.returncode == 0 and resumed.returncode == 0, resumed.stderr[-3000:]
     assert "rank 1: killing myself during epoch 2" in resumed.stderr
     assert resumed.results[0]["resumed_from"] == 1 and whole.results[0]["resumed_from"] == 0
-    assert max_diff(weights(tmp_path / "whole"), weights(tmp_path / "resumed")) <= 1e-6
+    assert max_diff(weights(whole.out), weights(tmp_path / "resumed")) <= 1e-6
     assert not (tmp_path / "resumed" / "checkpoint.pt").exists()
 
 
-def test_a_checkpoint_of_another_run_is_refused(tmp_path):
-    env = {"ZOO_PATTERNS_CRASH_ONCE": "1:2"}
-    first = torchrun(tmp_path / "out", *DIGITS, "--plan", "partial", env=env, timeout=120)
-    assert first.returncode != 0 and (tmp_path / "out" / "checkpoint.pt").exists()
+def test_a_checkpoint_of_another_run_is_refused(launched, tmp_path):
+    first = launched(*DIGITS, "--plan", "partial", env=CRASH, timeout=120)
+    assert first.returncode != 0 and (first.out / "checkpoint.pt").exists()
+    shutil.copytree(first.out, tmp_path / "out")  # the shared run's folder stays as it was
     other = torchrun(tmp_path / "out", *DIGITS[:-1], "7", "--plan", "partial", timeout=120)
     assert other.returncode != 0 and "checkpoint of another run" in other.stderr

@@ -10,14 +10,24 @@ from helpers import ROOT, run_cli, run_python
 HEAVY = ("torch", "tensorflow", "keras", "mxnet", "transformers", "huggingface_hub")
 
 
-def test_import_pulls_in_no_framework_and_is_fast():
+# What `import zoo_patterns` may pull in. Time is a benchmark (benchmarks/import_time.py: 100 ms
+# goal), not a test: on a busy machine a timed import flips. The modules it imports are the work
+# itself, the same on any machine: about 50 today; numpy alone would add over a hundred.
+IMPORT_MODULE_BUDGET = 80
+
+
+def test_import_pulls_in_no_framework_and_little_else():
     code = (
-        "import sys, time; t = time.perf_counter(); import zoo_patterns; dt = time.perf_counter() - t; "
-        f"print(dt); print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
+        "import sys; before = set(sys.modules); import zoo_patterns; new = sorted(set(sys.modules) - before); "
+        f"print(','.join(m for m in {HEAVY!r} if m in sys.modules)); print(','.join(new))"
     )
-    out = run_python(code).stdout.splitlines()
-    assert out[1] == "", f"import zoo_patterns imported {out[1]}"
-    assert float(out[0]) < 0.2, f"import zoo_patterns took {float(out[0]) * 1000:.0f} ms (budget 200 ms)"
+    heavy, new = run_python(code).stdout.splitlines()
+    assert heavy == "", f"import zoo_patterns imported {heavy}"
+    new = new.split(",")
+    assert len(new) <= IMPORT_MODULE_BUDGET, (
+        f"import zoo_patterns imported {len(new)} modules (budget {IMPORT_MODULE_BUDGET}): {new}"
+    )
+    assert "numpy" not in new and "yaml" not in new, "numpy and yaml load when first used, not at import"
 
 
 def test_device_override_and_refusal(monkeypatch):
