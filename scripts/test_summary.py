@@ -24,13 +24,25 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 
+def source_file(classname: str) -> str:
+    """The file a JUnit classname comes from: 'notebooks.10_x.ipynb', 'tests.test_zoo' or 'tests.test_zoo.TestX'."""
+    if classname.endswith(".ipynb"):
+        return classname[: -len(".ipynb")].replace(".", "/") + ".ipynb"
+    parts = classname.split(".")
+    for end in range(len(parts), 0, -1):
+        candidate = "/".join(parts[:end]) + ".py"
+        if Path(candidate).exists():
+            return candidate
+    return classname
+
+
 def cases(path: Path) -> list[dict]:
     out = []
     for case in ET.parse(path).getroot().iter("testcase"):
         kinds = {child.tag: child for child in case}
         outcome = "failed" if {"failure", "error"} & kinds.keys() else "skipped" if "skipped" in kinds else "passed"
         reason = kinds["skipped"].get("message", "") if outcome == "skipped" else ""
-        file = case.get("file") or case.get("classname", "").replace(".", "/")
+        file = source_file(case.get("classname", ""))
         out.append({"id": f"{case.get('classname')}::{case.get('name')}", "file": file, "time": float(case.get("time") or 0),
                     "outcome": outcome, "reason": reason})  # fmt: skip
     return out
