@@ -169,23 +169,28 @@ assert by["int8", "litert"].size_mb < 0.5 * by["fp32", "litert"].size_mb and by[
 # the cosine between each variant's sentence embeddings and fp32's, and help-desk accuracy with
 # one frozen head trained on fp32 embeddings and applied unchanged to every variant.
 
-# %% tags=["timing"] measure={"ORT fp32 / int8 p50 b1": "onnx32.p50('b1') / onnx8.p50('b1')", "torch fp32 / int8 p50 b32": "m['fp32', 'torch'].p50('b32') / m['int8 dynamic', 'torch'].p50('b32')"}
+# %% tags=["timing"] measure={"ORT fp32 / int8 p50 b1": "onnx32.p50('b1') / onnx8.p50('b1')", "torch fp32 / int8 p50 b32 (printed)": "torch_speed"}
 minilm_rows, cosines = minilm_study(work / "minilm", repeats=5, rounds=3)
 print(table(minilm_rows, {"minilm": minilm_rows[2]}))  # ratios against fp32 ONNX Runtime
 m = {(r.method, r.runtime): r for r in minilm_rows}
 onnx32, onnx8 = m["fp32", "onnxruntime"], m["int8 dynamic", "onnxruntime"]
 print(f"ONNX Runtime int8 vs fp32 at batch 1: {onnx32.p50('b1') / onnx8.p50('b1'):.2f}x faster, {onnx32.size_mb / onnx8.size_mb:.2f}x smaller, "
       f"cosine {cosines['int8 dynamic onnxruntime']:.4f}, accuracy {onnx8.quality:.2f} vs {onnx32.quality:.2f}")  # fmt: skip
+torch_speed = m["fp32", "torch"].p50("b32") / m["int8 dynamic", "torch"].p50("b32")
+print(f"torch int8 vs fp32 at batch 32: {torch_speed:.2f}x faster in this run, {m['fp32', 'torch'].size_mb / m['int8 dynamic', 'torch'].size_mb:.2f}x smaller")
 # The lesson's claims, with room for a noisy laptop; benchmarks/optimize.py checks the exact goals
-# (>= 2x faster, >= 3.5x smaller, cosine >= 0.99, within 1 point) with many more repeats.
-assert onnx32.p50("b1") / onnx8.p50("b1") >= 1.5 and onnx32.size_mb / onnx8.size_mb >= 3.5
+# (>= 2x faster, >= 3.5x smaller, cosine >= 0.99, within 1 point) with many more repeats. Over runs
+# here ONNX Runtime int8 was 2.0x to 2.9x faster at batch 1, so 1.3x leaves room for the noise.
+assert onnx32.p50("b1") / onnx8.p50("b1") >= 1.3 and onnx32.size_mb / onnx8.size_mb >= 3.5
 assert cosines["int8 dynamic onnxruntime"] >= 0.985 and onnx32.quality - onnx8.quality <= 0.02 + 1e-9
-assert m["int8 dynamic", "torch"].p50("b32") < m["fp32", "torch"].p50("b32")
+assert m["fp32", "torch"].size_mb / m["int8 dynamic", "torch"].size_mb > 1.4  # the Linear weights shrink; embeddings stay fp32
 assert cosines["int8 dynamic torch"] < cosines["int8 dynamic onnxruntime"]  # per-tensor scales lose more than per-channel
 
 # %% [markdown]
-# torch's dynamic int8 is fast too, but its embeddings drift further from fp32 (one scale per
-# weight tensor; ONNX Runtime used one per output channel), and its help-desk accuracy shows it.
+# torch's dynamic int8 is smaller and usually faster too, but by how much moves from run to run
+# here (1.1x to 2.0x at batch 32 over several runs), so the lesson prints it and asserts only the
+# size. Its embeddings drift further from fp32 (one scale per weight tensor; ONNX Runtime used one
+# per output channel), and its help-desk accuracy shows it.
 #
 # ## 5. The picture: latency against quality, area for size
 
@@ -217,13 +222,13 @@ assert torch.cuda.is_available() or all(r.notes == "no GPU" for r in gpu_rows)
 # runtime: torch pays a fixed cost per layer per call (Python, dispatch), so one call at batch 32
 # costs far less per sentence than 32 calls at batch 1. ONNX Runtime's per-call cost is small
 # already, so at one thread its gain is small too, and moves from run to run (about 1.0x to 1.7x
-# on this machine). The lesson prints every row and asserts only the torch rows, whose effect is
+# on this machine). The lesson prints every row and asserts only fp32 torch, whose effect is
 # several times that noise.
 
 # %% tags=["timing"] measure={"torch fp32 b1 / (b32 / 32)": "per_item['fp32 torch']", "torch int8 b1 / (b32 / 32)": "per_item['int8 dynamic torch']", "ORT fp32 b1 / (b32 / 32)": "per_item['fp32 onnxruntime']", "ORT int8 b1 / (b32 / 32)": "per_item['int8 dynamic onnxruntime']"}
 per_item = {f"{r.method} {r.runtime}": r.p50("b1") / (r.p50("b32") / 32) for r in minilm_rows if r.runtime != "torch cuda"}
 print({k: f"{v:.1f}x" for k, v in per_item.items()}, "(batch 1 time / batch 32 time per sentence)")
-assert per_item["fp32 torch"] > 2.0 and per_item["int8 dynamic torch"] > 2.0
+assert per_item["fp32 torch"] > 2.0  # 4.3x to 4.6x over runs; the int8 row moved from 2.2x to 4.3x, so it is only printed
 
 # %% [markdown]
 # ## 7. A rule for choosing

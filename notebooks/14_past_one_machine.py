@@ -50,7 +50,7 @@ import pandas as pd
 from safetensors.torch import load_file
 
 import zoo_patterns as zp
-from zoo_patterns.transfer.distributed import RunFailed, launch
+from zoo_patterns.transfer.distributed import launch
 
 zp.quiet()
 work = Path(tempfile.mkdtemp(prefix="lesson14-"))
@@ -106,28 +106,35 @@ print(f"training time, 1 process / 2 processes: {runs[1]['train_s'] / runs[2]['t
 # step, GPUs only), and **frozen statistics** keep the pretrained mean and variance (normalisation no
 # longer depends on the batch; common when fine-tuning with small batches).
 
-# These four runs do not depend on each other, and their times are not the point, so the lesson
-# starts them two at a time (a thread each, waiting on its subprocess) to save you a few seconds.
-
 # %%
-from concurrent.futures import ThreadPoolExecutor
-
-configs = [(bn, n) for bn in ("local", "frozen") for n in (1, 2)]
-with ThreadPoolExecutor(max_workers=2) as pool:
-    results = list(pool.map(lambda c: launch(c[1], work / f"full-{c[0]}-{c[1]}", plan="full", bn=c[0], epochs=3), configs))
-bn_rows = [{"BatchNorm": bn, "world_size": n, "accuracy": r["accuracy"]} for (bn, n), r in zip(configs, results, strict=True)]
+bn_rows = []
+for bn in ("local", "frozen"):
+    for n in (1, 2):
+        result = launch(n, work / f"full-{bn}-{n}", plan="full", bn=bn, epochs=3)
+        bn_rows.append({"BatchNorm": bn, "world_size": n, "accuracy": result["accuracy"]})
 diff_local = max_diff(work / "full-local-1", work / "full-local-2")
 diff_frozen = max_diff(work / "full-frozen-1", work / "full-frozen-2")
 print(pd.DataFrame(bn_rows).to_string(index=False))
 print(f"max |w1 - w2|: per-rank statistics {diff_local:.2e}, frozen statistics {diff_frozen:.2e}")
 assert diff_local > 1e-3 and diff_frozen <= 1e-5
 
+# %% [markdown]
+# What about `--bn sync` here? Every rank checks its arguments before it joins the others, so a run
+# that cannot work fails at once instead of leaving a process waiting. This is that check, for rank 0
+# of a world of two on this machine (`tests/test_distributed.py` launches the same arguments with
+# `torchrun` and gets this line from both ranks):
+
+# %%
+from zoo_patterns.transfer.distributed import UsageError, World, check_args, parser
+
+args = parser().parse_args(["--model", "digits-cnn-torch", "--plan", "full", "--bn", "sync", "--out", str(work / "sync")])
 try:
-    launch(2, work / "full-sync-2", plan="full", bn="sync")
-except RunFailed as exc:
+    check_args(args, World(rank=0, size=2, local_rank=0, local_size=2))
+    sync_error = None
+except UsageError as exc:
     sync_error = str(exc)
 print(sync_error)
-assert "GPUs only" in sync_error
+assert sync_error is not None and "GPUs only" in sync_error
 
 # %% [markdown]
 # On a GPU machine `--bn sync` converts every BatchNorm with `torch.nn.SyncBatchNorm.convert_sync_batchnorm`
