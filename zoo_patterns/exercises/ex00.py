@@ -19,8 +19,9 @@ q1 = Question(
     "q1",
     _check_device,
     hints=[
-        "The package chooses the device in one place; lesson 00 called it.",
-        "Look for a function named after what it returns.",
+        "The package decides the device in one place, so that no notebook picks its own; ask the package, not torch.",
+        "Lesson 00 shows it in section '2. The device'. It prints what the workbook picked and why.",
+        "zoo_patterns has a function named after what it returns.",
     ],
     solution="my_device = zoo_patterns.device()",
 )
@@ -36,8 +37,9 @@ q2 = Question(
     "q2",
     _check_cache,
     hints=[
-        "It is under your user's cache directory unless an environment variable says otherwise.",
-        "zoo_patterns has a function for it, next to zoo_dir().",
+        "Downloads go under your user's cache directory unless an environment variable (ZOO_PATTERNS_CACHE) says otherwise; one function resolves both.",
+        "Lesson 00 shows it in section '3. Offline status, cache and zoo'. It prints the cache and the zoo folders.",
+        "zoo_patterns has a cache_dir() next to zoo_dir().",
     ],
     solution="cache = zoo_patterns.cache_dir()",
 )
@@ -59,8 +61,9 @@ q3 = Question(
     "q3",
     _check_versions,
     hints=[
-        "Importing four frameworks to read __version__ takes seconds; the installed metadata knows the versions too.",
-        "importlib.metadata.version('torch') returns a string.",
+        "Importing four frameworks just to read __version__ takes seconds; the installed package metadata knows every version without importing anything.",
+        "Lesson 00 shows it in section '1. What is installed, imported for real'. It contrasts the metadata with the import.",
+        "importlib.metadata.version('torch') returns a string; build a dict over the four names.",
     ],
     solution="""import importlib.metadata as md
 

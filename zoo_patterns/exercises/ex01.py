@@ -26,7 +26,8 @@ q1 = Question(
     "q1",
     _check_embedding_size,
     hints=[
-        "A card's `outputs` is a tuple of TensorSpec.",
+        "A card's outputs is a tuple of TensorSpec; each spec names its axes in dims.",
+        "Lesson 01 shows it in section '1. What is in the zoo'. It prints a card with its specs.",
         "zp.card('minilm-l6').outputs[0] names its dims; you want the 'features' one.",
     ],
     solution="embedding_size = zp.card('minilm-l6').outputs[0].shape[-1]",
@@ -46,8 +47,9 @@ q2 = Question(
     "q2",
     _check_frameworks,
     hints=[
-        "Filter the zoo by task, then look at each card's framework.",
-        "zp.list_models(task='voice-activity-detection') gives the names.",
+        "Filter the catalogue by task first, then read each card's framework; a set drops the repeats.",
+        "Lesson 01 shows it in section '1. What is in the zoo'. Lesson 02's section '3. Searching the catalogue' shows the filters.",
+        "zp.list_models(task='voice-activity-detection') gives the names; zp.card(n).framework for each.",
     ],
     solution="vad_frameworks = {zp.card(n).framework for n in zp.list_models(task='voice-activity-detection')}",
 )
@@ -72,7 +74,8 @@ q3 = Question(
     "q3",
     _check_accuracy,
     hints=[
-        "The predicted class of a row is the index of its largest score.",
+        "The predicted class of a row is the index of its largest score; softmax does not change which score is largest.",
+        "Lesson 01 shows it in section '2. Loading real pretrained models'. It turns scores into a class.",
         "np.argmax(logits, axis=1) == labels, then a mean.",
     ],
     solution="def top1_accuracy(logits, labels):\n    return float((np.argmax(logits, axis=1) == labels).mean())",

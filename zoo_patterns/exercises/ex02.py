@@ -27,7 +27,8 @@ q1 = Question(
     "q1",
     _check_my_registry,
     hints=[
-        "Make a Registry, then use register as a decorator or as a call.",
+        "A registry maps a name to a factory: a function that builds the model when asked, not the model itself.",
+        "Lesson 02 shows it in section '2. The workbook's `Registry`'. register works as a decorator or as a call.",
         "my_registry.register('tiny-linear', lambda: torch.nn.Linear(64, 10))",
     ],
     solution="import torch\nmy_registry = Registry('mine')\nmy_registry.register('tiny-linear', lambda: torch.nn.Linear(64, 10))",
@@ -44,7 +45,11 @@ def _check_onnx(answer) -> None:
 q2 = Question(
     "q2",
     _check_onnx,
-    hints=["list() takes filters as keyword arguments.", "zp.list_models(framework=...)"],
+    hints=[
+        "Filtering is the registry's job: it takes each filter as a keyword argument and returns names.",
+        "Lesson 02 shows it in section '3. Searching the catalogue'.",
+        "zp.list_models(framework=...)",
+    ],
     solution="onnx_models = zp.list_models(framework='onnx')",
 )
 
@@ -62,8 +67,9 @@ q3 = Question(
     "q3",
     _check_child,
     hints=[
-        "Registry takes a parent= argument.",
-        "lesson = Registry('lesson', parent=zp.registry()); then register 'my-model' on lesson.",
+        "A scoped registry looks names up in itself, then in its parent; registering writes only to itself.",
+        "Lesson 02 shows it in section '4. Scoped registries'.",
+        "Registry('lesson', parent=zp.registry()); then register 'my-model' on that one.",
     ],
     solution="lesson = Registry('lesson', parent=zp.registry())\nlesson.register('my-model', lambda: 'mine')",
 )

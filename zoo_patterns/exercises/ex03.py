@@ -51,9 +51,9 @@ q1 = Question(
     "q1",
     _check_sklearn_adapter,
     hints=[
-        "Subclass ZooModel and implement three things: _predict(x), the num_params property, and _save(folder).",
-        "_predict returns self.native.predict_proba(x).astype('float32'); num_params is coef_.size + intercept_.size; "
-        "_save writes np.savez(folder / 'model.npz', coef=..., intercept=...) and returns [that path].",
+        "An adapter does only the framework-specific work; the base class's predict() checks the spec and then calls your _predict.",
+        "Lesson 03 shows it in section '5. Your own model joins the zoo'. Section '2. One interface' lists what a ZooModel needs.",
+        "_predict returns self.native.predict_proba(x).astype('float32'); num_params is coef_.size + intercept_.size; _save writes np.savez(folder / 'model.npz', coef=..., intercept=...) and returns [that path].",
     ],
     solution="""class SklearnModel(ZooModel):
     framework = "sklearn"
@@ -93,8 +93,9 @@ q2 = Question(
     "q2",
     _check_parity,
     hints=[
-        "Load both with zp.load(name, adapt=True) and predict on split.x_test.",
-        "float(np.abs(onnx_out - torch_out).max())",
+        "Parity is a measurement: the same inputs through both adapters, then the worst disagreement over the whole batch.",
+        "Lesson 03 shows it in section '2. One interface'. It compares every runtime with torch.",
+        "Load both with zp.load(name, adapt=True), predict on split.x_test, then float(np.abs(a - b).max()).",
     ],
     solution="""torch_out = zp.load("digits-cnn-torch", adapt=True).predict(split.x_test)
 onnx_out = zp.load("digits-cnn-onnx", adapt=True).predict(split.x_test)
@@ -122,8 +123,9 @@ q3 = Question(
     "q3",
     _check_spec,
     hints=[
-        "TensorSpec(name, dims, shape, dtype, layout, value_range): None in shape means 'any size'.",
-        "TensorSpec('pixels', ('batch', 'features'), (None, 64), 'float32', '', (0.0, 1.0))",
+        "A spec describes what the model accepts: which axes are free, the dtype of its weights, and the range the inputs were scaled to.",
+        "Lesson 03 shows it in section '5. Your own model joins the zoo'. It writes a TensorSpec for a new model.",
+        "TensorSpec(name, dims, shape, dtype, layout, value_range): None in shape means 'any size'; pixels were divided by 16.",
     ],
     solution="pixels = TensorSpec('pixels', ('batch', 'features'), (None, 64), 'float32', '', (0.0, 1.0))",
 )

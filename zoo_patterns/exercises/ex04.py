@@ -39,8 +39,9 @@ q1 = Question(
     "q1",
     _check_verify,
     hints=[
-        "Compare the size first (os.path.getsize or Path.stat().st_size): it is cheap and catches truncation.",
-        "Then hash in chunks: h = hashlib.sha256(); for each f.read(1 << 20) block: h.update(block); compare h.hexdigest().",
+        "Check the cheap thing first: a truncated download has the wrong size. Then the hash, read in blocks so a large file never sits in memory.",
+        "Lesson 04 checks every file in section '7. A corrupted file is caught and fetched again'; section '3. Fetch: the first download' shows where the size and sha256 come from.",
+        "Path.stat().st_size, then h = hashlib.sha256(); for each f.read(1 << 20) block: h.update(block); compare h.hexdigest().",
     ],
     solution="""def verify(path, size, sha256):
     path = Path(path)
@@ -71,7 +72,8 @@ q2 = Question(
     "q2",
     _check_resolver,
     hints=[
-        "supports(request) looks at request.ref; resolve(request) can hand the work to the built-in zoo resolver.",
+        "A resolver claims the refs it understands (supports) and turns them into a manifest (resolve); it can hand the work to an existing resolver.",
+        "Lesson 04 shows it in section '2. Resolve: a name becomes a manifest'.",
         "In resolve, rewrite the ref to 'zoo://' + the name and call IndexResolver().resolve(Request(new_ref, request.offline, MIRROR)).",
     ],
     solution="""class MirrorResolver:
@@ -104,6 +106,10 @@ def _check_offline(offline_loader, cache) -> None:
 q3 = Question(
     "q3",
     _check_offline,
-    hints=["Loader takes offline= as a keyword.", "Loader(zoo=MIRROR, cache=cache, offline=True)"],
+    hints=[
+        "Offline mode is a property of the loader: it serves what the cache holds and refuses the rest.",
+        "Lesson 04 shows it in section '6. Offline mode'.",
+        "Loader takes offline= as a keyword, with the same zoo and cache.",
+    ],
     solution="offline_loader = Loader(zoo=MIRROR, cache=cache, offline=True)",
 )

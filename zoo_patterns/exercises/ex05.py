@@ -32,8 +32,9 @@ q1 = Question(
     "q1",
     _check_torch_hub,
     hints=[
-        "torch.hub.load takes the repository, the entry point's name and source='local'.",
-        "torch.hub.load(str(zp.model_dir('digits-cnn-torchhub')), 'digits_cnn', source='local')",
+        "PyTorch Hub runs an entry point from a hubconf.py; with source='local' the repository is a folder on disk.",
+        "Lesson 05 shows it in section '1. PyTorch Hub'.",
+        "torch.hub.load(folder, entry_point_name, source='local'); the folder is zp.model_dir('digits-cnn-torchhub').",
     ],
     solution="hub_net = torch.hub.load(str(zp.model_dir('digits-cnn-torchhub')), 'digits_cnn', source='local')",
 )
@@ -62,8 +63,9 @@ q2 = Question(
     "q2",
     _check_tfsm,
     hints=[
-        "keras.layers.TFSMLayer(folder, call_endpoint='serve') is a layer; build a functional model around it.",
-        "inputs = keras.Input((8, 8, 1)); keras_model = keras.Model(inputs, keras.layers.TFSMLayer(saved_dir, call_endpoint='serve')(inputs))",
+        "In Keras 3 a SavedModel is not a Keras model; TFSMLayer wraps one of its signatures as a layer you build a model around.",
+        "Lesson 05 shows it in section '2. TensorFlow Hub, and the Keras 3 break'.",
+        "inputs = keras.Input((8, 8, 1)); a keras.Model from inputs to TFSMLayer(saved_dir, call_endpoint='serve')(inputs).",
     ],
     solution="""inputs = keras.Input((8, 8, 1))
 keras_model = keras.Model(inputs, keras.layers.TFSMLayer(saved_dir, call_endpoint="serve")(inputs))""",
@@ -93,8 +95,9 @@ q3 = Question(
     "q3",
     _check_gluon,
     hints=[
-        "vision.get_model(name, classes=..., thumbnail=...) builds the network; then net.load_parameters(file).",
-        "net = vision.get_model('resnet18_v1', classes=5, thumbnail=True); net.load_parameters(str(resnet_dir / 'model.params'))",
+        "The Gluon model zoo builds an architecture by name; the weights are a separate file you load into it, and the architecture must match them.",
+        "Lesson 05 shows it in section '4. The MXNet Gluon model zoo'.",
+        "vision.get_model('resnet18_v1', classes=5, thumbnail=True), then net.load_parameters(...).",
     ],
     solution="""resnet = vision.get_model("resnet18_v1", classes=5, thumbnail=True)
 resnet.load_parameters(str(resnet_dir / "model.params"))""",

@@ -23,8 +23,9 @@ q1 = Question(
     "q1",
     _check_query,
     hints=[
-        "list_models takes task=, domain= and framework= filters.",
-        "zp.list_models(task='image-classification', domain='handwritten-digits', framework='onnx')",
+        "Say what you need (task, domain, format) and let the catalogue filter; reading cards by hand misses models.",
+        "Lesson 06 shows it in section '1. Query the zoo by task, domain and spec'.",
+        "zp.list_models takes task=, domain= and framework= keywords.",
     ],
     solution="onnx_digits = zp.list_models(task='image-classification', domain='handwritten-digits', framework='onnx')",
 )
@@ -53,9 +54,9 @@ q2 = Question(
     "q2",
     _check_frontier,
     hints=[
-        "Keep a row unless some other row is at least as accurate AND at least as fast, and strictly better at one.",
-        "[r for r in rows if not any(o['accuracy'] >= r['accuracy'] and o['latency ms'] <= r['latency ms'] and "
-        "(o['accuracy'] > r['accuracy'] or o['latency ms'] < r['latency ms']) for o in rows)]",
+        "A model is dominated when another is at least as good on both axes and strictly better on one; the frontier is what is left.",
+        "Lesson 06 shows it in section '3. The accuracy / latency frontier, and a rule'.",
+        "Keep r unless any(o['accuracy'] >= r['accuracy'] and o['latency ms'] <= r['latency ms'] and (one of them strictly)) for o in rows.",
     ],
     solution="""def frontier(rows):
     return [r for r in rows if not any(
@@ -77,8 +78,9 @@ q3 = Question(
     "q3",
     _check_rule,
     hints=[
-        "First the best accuracy, then the rows within 0.03 of it, then the one with the lowest latency.",
-        "best = max(r['accuracy'] for r in rows); min((r for r in rows if r['accuracy'] >= best - 0.03), key=lambda r: r['latency ms'])",
+        "A rule decides in two steps: first which models are good enough, then the cheapest of those.",
+        "Lesson 06 shows it in section '3. The accuracy / latency frontier, and a rule'. It states the 3-point rule.",
+        "best = max accuracy; keep rows with accuracy >= best - 0.03; min(..., key=latency ms).",
     ],
     solution="""def choose(rows):
     best = max(r["accuracy"] for r in rows)

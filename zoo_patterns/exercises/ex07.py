@@ -25,7 +25,11 @@ def _check_head(net) -> None:
 q1 = Question(
     "q1",
     _check_head,
-    hints=["The head is an attribute of the network: assign a new layer to it.", "net.head = torch.nn.Linear(64, 10)"],
+    hints=[
+        "Reconfiguring the output layer means replacing only the head: a new layer with the backbone's width in and the new number of classes out.",
+        "Lesson 07 shows it in section '1. The plans'. It prints the network's head and backbone.",
+        "Assign a new torch.nn.Linear(in_features, out_features) to net.head.",
+    ],
     solution="net.head = torch.nn.Linear(64, 10)",
 )
 
@@ -48,8 +52,9 @@ q2 = Question(
     "q2",
     _check_frozen,
     hints=[
-        "Set requires_grad = False on every parameter first, then True on net.backbone[8] and net.head.",
-        "for p in net.parameters(): p.requires_grad = False\nfor p in [*net.backbone[8].parameters(), *net.head.parameters()]: p.requires_grad = True",
+        "Freezing is per parameter: switch requires_grad off everywhere, then back on for the parts that should learn.",
+        "Lesson 07 shows it in section '1. The plans'. The partial plan freezes all but the last block.",
+        "for p in net.parameters(): p.requires_grad = False; then True for net.backbone[8] and net.head's parameters.",
     ],
     solution="""for p in net.parameters():
     p.requires_grad = False
@@ -77,8 +82,9 @@ q3 = Question(
     "q3",
     _check_l2,
     hints=[
-        "TransferPlan.full(base, num_classes, regularisation=Regularisation(...))",
-        "TransferPlan.full('digits-cnn-torch', 10, head='extend', regularisation=Regularisation(weight_decay=0.01))",
+        "L2 regularisation is weight decay: it pulls weights towards zero; too much erases what was pretrained.",
+        "Lesson 07 shows it in section '3. Regularisation'.",
+        "TransferPlan.full('digits-cnn-torch', 10, head='extend', regularisation=Regularisation(weight_decay=...)) with a small positive value.",
     ],
     solution="plan_l2 = TransferPlan.full('digits-cnn-torch', 10, head='extend', regularisation=Regularisation(weight_decay=0.01))",
 )

@@ -17,7 +17,11 @@ def _check_keras(model) -> None:
 q1 = Question(
     "q1",
     _check_keras,
-    hints=["Every Keras layer has a .trainable flag.", "for layer in keras_model.layers: layer.trainable = layer.name == 'head'"],
+    hints=[
+        "Keras freezes layers, not parameters: each layer has one flag.",
+        "Lesson 08 shows it in section '1. Three frameworks, three vocabularies'.",
+        "Loop over keras_model.layers and set layer.trainable from layer.name == 'head'.",
+    ],
     solution="for layer in keras_model.layers:\n    layer.trainable = layer.name == 'head'",
 )
 
@@ -38,8 +42,9 @@ q2 = Question(
     "q2",
     _check_gluon,
     hints=[
-        "Gluon parameters have .grad_req: 'write' learns, 'null' is frozen.",
-        "for p in gluon_net.backbone.collect_params().values(): p.grad_req = 'null'",
+        "Gluon freezes parameters through grad_req: 'write' learns, 'null' is frozen.",
+        "Lesson 08 shows it in section '1. Three frameworks, three vocabularies'.",
+        "for p in gluon_net.backbone.collect_params().values(): set p.grad_req.",
     ],
     solution="for p in gluon_net.backbone.collect_params().values():\n    p.grad_req = 'null'",
 )
@@ -60,8 +65,9 @@ q3 = Question(
     "q3",
     _check_momentum,
     hints=[
+        "Both frameworks keep a running average, but they name opposite weights 'momentum'.",
+        "Lesson 08 shows it in section '1. Three frameworks, three vocabularies'. It writes out both update rules.",
         "torch: running = (1 - m) * running + m * batch. Keras: running = m * running + (1 - m) * batch.",
-        "The Keras momentum is the weight of the old running value.",
     ],
     solution="def keras_momentum(torch_momentum):\n    return 1 - torch_momentum",
 )

@@ -38,7 +38,8 @@ q1 = Question(
     "q1",
     _check_dense,
     hints=[
-        "torch stores Linear weights as (out, in); Keras Dense kernels as (in, out).",
+        "The same weights, stored with the axes the other way round: torch keeps (out, in), Keras (in, out).",
+        "Lesson 09 shows it in section '1. Understand the architecture'.",
         "[linear.weight.detach().numpy().T, linear.bias.detach().numpy()]",
     ],
     solution="keras_weights = [linear.weight.detach().numpy().T, linear.bias.detach().numpy()]",
@@ -88,8 +89,9 @@ q2 = Question(
     "q2",
     _check_divergent,
     hints=[
-        "Run parity(model, keras_model, probe_inputs((1, 8, 8))) inside try/except ParityError.",
-        "The error's .report.divergent reads 'layer N (...)': N is the answer.",
+        "Parity compares the two models layer by layer; the first layer that disagrees is where the bug is, the later ones only inherit it.",
+        "Lesson 09 shows it in section '2. Four mistakes, each caught and located'.",
+        "Run parity(model, keras_model, probe_inputs((1, 8, 8))) in try/except ParityError; error.report.divergent reads 'layer N (...)'.",
     ],
     solution=(
         "try:\n    parity(model, keras_model, probe_inputs((1, 8, 8)))\nexcept ParityError as error:\n"
@@ -109,6 +111,10 @@ def _check_batchnorm(epsilon, momentum) -> None:
 q3 = Question(
     "q3",
     _check_batchnorm,
-    hints=["torch BatchNorm2d defaults: eps=1e-5, momentum=0.1.", "Keras momentum = 1 - torch momentum."],
+    hints=[
+        "A converter must carry the trained layer's constants, not the target framework's defaults, and translate conventions that differ.",
+        "Lesson 09 shows it in section '2. Four mistakes, each caught and located'. Lesson 08's section '1. Three frameworks, three vocabularies' has the momentum conventions.",
+        "torch BatchNorm2d defaults: eps=1e-5, momentum=0.1; Keras momentum = 1 - torch momentum.",
+    ],
     solution="epsilon, momentum = 1e-5, 0.9",
 )

@@ -28,8 +28,9 @@ q1 = Question(
     "q1",
     _check_unstructured,
     hints=[
-        "prune_unstructured(net, 0.6), then sparsity(...) and torch_size_mb(...) of both.",
-        "A zero is stored like any other float.",
+        "Unstructured pruning writes zeros into the weight tensors; the tensors keep their shape.",
+        "Lesson 10 shows it in section '1. Unstructured pruning: zeros that change nothing'.",
+        "prune_unstructured(net, 0.6), then sparsity(pruned) and torch_size_mb(...) of both.",
     ],
     solution="pruned = prune_unstructured(net, 0.6)\nzero_fraction = sparsity(pruned)\nsame_size = torch_size_mb(pruned) == torch_size_mb(net)",
 )
@@ -50,8 +51,9 @@ q2 = Question(
     "q2",
     _check_channels,
     hints=[
-        "prune_digits_cnn(net, 0.75) returns a DigitsCNN; its first layer is small.backbone[0].",
-        "sum(p.numel() for p in small.parameters())",
+        "Structured pruning removes whole channels, so the layers themselves shrink, and so does the next layer's input.",
+        "Lesson 10 shows it in section '2. Structured pruning: channels that really go'.",
+        "prune_digits_cnn(net, 0.75); small.backbone[0].out_channels; sum(p.numel() for p in small.parameters()).",
     ],
     solution="small = prune_digits_cnn(net, 0.75)\nkept = small.backbone[0].out_channels\nparams = sum(p.numel() for p in small.parameters())",
 )
@@ -82,6 +84,10 @@ def _check_rule(choice) -> None:
 q3 = Question(
     "q3",
     _check_rule,
-    hints=["First drop every row whose quality is below 0.950 - 0.01.", "Then take the lowest ms among the rows left."],
+    hints=[
+        "Apply the quality bar before comparing speed: a fast model that fails the bar is out.",
+        "Lesson 10 shows it in section '7. A rule for choosing'.",
+        "Drop every row with quality below 0.950 - 0.01, then the lowest ms among the rows left.",
+    ],
     solution="keep = [r for r in TABLE if r['quality'] >= 0.95 - 0.01]\nchoice = min(keep, key=lambda r: r['ms'])['name']",
 )

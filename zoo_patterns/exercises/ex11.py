@@ -32,8 +32,9 @@ q1 = Question(
     "q1",
     _check_association,
     hints=[
-        "encode(['Emma']) is a unit vector; encode(WORDS['science']) gives eight more. A dot product of unit vectors is a cosine.",
-        "float((w @ a.T).mean() - (w @ b.T).mean())",
+        "An association score is a difference of two mean similarities: to the A words and to the B words.",
+        "Lesson 11 shows it in section '1. The association test, one word at a time'.",
+        "encode returns unit vectors, so w @ a.T is cosines; float((w @ a.T).mean() - (w @ b.T).mean()).",
     ],
     solution=(
         "w, a, b = encode(['Emma']), encode(list(WORDS['science'])), encode(list(WORDS['arts']))\n"
@@ -60,8 +61,9 @@ q2 = Question(
     "q2",
     _check_reading,
     hints=[
-        "zp.card('minilm-l6').audits is a tuple of records with .test, .effect_size and .p_value.",
-        "In 'male-female names/career-family', X = male names, Y = female names, A = career, B = family.",
+        "A claim needs both a small p-value and a large effect; the sign of the effect says which target set is closer to A.",
+        "Lesson 11 shows it in section '2. SEAT on MiniLM'. Its parts 'A bias that is measurable' and 'Claims the data cannot support' read the numbers.",
+        "Keep a.test where a.p_value < 0.01 and abs(a.effect_size) >= 0.8; in the names test, X = male names, A = career.",
     ],
     solution=(
         "audits = zp.card('minilm-l6').audits\n"
@@ -99,8 +101,9 @@ q3 = Question(
     "q3",
     _check_fixed,
     hints=[
-        "Run audit_cards([parent, broken]) and read each finding: it says what to write.",
-        "A derived model inherits its parent's licence: parent.license. And say what is known about bias, e.g. the parent's.",
+        "A derived model inherits its parent's licence and must say what is known about its biases; the audit names each gap.",
+        "Lesson 11 shows it in section '5. Provenance and licence'. Run audit_cards([parent, broken]) and read each finding.",
+        "broken.replace(license=parent.license, biases=...), for example the parent's biases.",
     ],
     solution="fixed = broken.replace(license=parent.license, biases=parent.biases)",
 )
@@ -115,6 +118,10 @@ def _check_resolution(partitions, step) -> None:
 q4 = Question(
     "q4",
     _check_resolution,
-    hints=["math.comb(n, k) counts the ways to choose k of n.", "step = 1 / partitions"],
+    hints=[
+        "A permutation test tries every split of the targets into two halves; the p-value can only move in steps of one split.",
+        "Lesson 11 shows it in section '2. SEAT on MiniLM'. Its part 'Claims the data cannot support'.",
+        "math.comb(8, 4), and step = 1 / partitions.",
+    ],
     solution="partitions = math.comb(8, 4)\nstep = 1 / partitions",
 )

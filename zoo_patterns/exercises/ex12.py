@@ -45,8 +45,9 @@ q1 = Question(
     "q1",
     _check_counting,
     hints=[
-        "Declare `count = Int(0)` on the class, and a method decorated with `@observe('results')` that sets it.",
-        "@observe('results')\ndef _count(self, change):\n    self.count = len(change['new'])",
+        "In MVVM the state is traits, and a rule keeps a derived trait in sync by observing the one it depends on.",
+        "Lesson 12 shows it in section '3. MVVM: the state, with no view at all'.",
+        "count = Int(0) on the class, and an @observe('results') method that sets self.count = len(change['new']).",
     ],
     solution=(
         "class CountingViewModel(ZooBrowserViewModel):\n    count = Int(0)\n\n"
@@ -81,8 +82,9 @@ q2 = Question(
     "q2",
     _check_clearing,
     hints=[
-        "The controller already has search(query, framework, task) and select(name); clear() can call them.",
-        "def clear(self):\n    self.select('')\n    self.view.w.search.value = ''  # fires on_search, which lists everything",
+        "In MVC the controller updates the view; reuse the handlers it already has rather than writing the view by hand.",
+        "Lesson 12 shows it in section '2. MVC: a passive view and a controller'.",
+        "def clear(self): self.select(''), then set self.view.w.search.value = '' (which fires on_search).",
     ],
     solution=(
         "class ClearingController(MVCController):\n    def clear(self):\n        self.select('')\n"
@@ -113,8 +115,9 @@ q3 = Question(
     "q3",
     _check_rule_test,
     hints=[
-        "Set vm.selected to a misspelt name, then assert on vm.error.",
-        "vm.selected = 'minilm-l7'\nassert 'minilm-l6' in vm.error",
+        "A test proves something only if it can fail: it must fail on a view model that hides unknown names.",
+        "Lesson 12 shows it in section '5. What runs without a browser'.",
+        "vm.selected = a misspelt name, then assert on vm.error (it should suggest the real one) and on vm.card_markdown.",
     ],
     solution=(
         "def test_unknown_name_is_reported(vm):\n    vm.selected = 'minilm-l7'\n"

@@ -66,8 +66,9 @@ q1 = Question(
     "q1",
     _check_card,
     hints=[
-        "Change name and license in base_card.replace(...), and add metrics=(Metric('accuracy', ..., ...),).",
-        "torch_digits.accuracy(net, digits().x_test, digits().y_test) measures it.",
+        "A card is checked before it is published: a real name, a licence, and numbers measured on the model, not typed.",
+        "Lesson 13 shows it in section '2. Its card'.",
+        "base_card.replace(name=..., license=..., num_params=..., metrics=(Metric('accuracy', torch_digits.accuracy(net, ...), ...),))",
     ],
     solution=(
         "card = base_card.replace(name='ada-digits-cnn', license='Apache-2.0', num_params=torch_digits.num_params(net),\n"
@@ -96,7 +97,11 @@ def _check_published(entry, zoo) -> None:
 q2 = Question(
     "q2",
     _check_published,
-    hints=["from zoo_patterns.zoo import publish", "entry = publish(net, card, zoo=my_zoo)"],
+    hints=[
+        "Publishing writes the weights and an index entry with each file's sha256; the loader later checks those hashes.",
+        "Lesson 13 shows it in section '3. Publish it'.",
+        "from zoo_patterns.zoo import publish; publish(net, card, zoo=my_zoo)",
+    ],
     solution="entry = publish(net, card, zoo=my_zoo)",
 )
 
@@ -116,8 +121,9 @@ q3 = Question(
     "q3",
     _check_loaded,
     hints=[
-        "server = ZooServer(my_zoo); url = server.start() serves it on 127.0.0.1.",
-        "loaded = zp.load(card.name, zoo=url, cache=str(cache), progress=False)",
+        "Load it back the way anyone else would: through the server and the loader, into a fresh cache.",
+        "Lesson 13 shows it in section '4. Serve, fetch, adapt'.",
+        "server = ZooServer(my_zoo); url = server.start(); zp.load(card.name, zoo=url, cache=str(cache), progress=False)",
     ],
     solution="server = ZooServer(my_zoo)\nurl = server.start()\nloaded = zp.load(card.name, zoo=url, cache=str(cache), progress=False)",
 )
@@ -125,7 +131,7 @@ q3 = Question(
 
 def _check_tuned(tuned, loaded) -> None:
     split = noisy_digits()
-    expect(tuned is not loaded, "fine-tuning should give a new model (fit(..., start_from=loaded) returns one).")
+    expect(tuned is not loaded, "fine-tuning should give a new model; this is the loaded one, unchanged.")
     before, after = _accuracy(loaded, split), _accuracy(tuned, split)
     expect(after > before + 0.03, f"noisy accuracy {before:.3f} -> {after:.3f}: train on noisy.x_train, more epochs.")
 
@@ -134,8 +140,9 @@ q4 = Question(
     "q4",
     _check_tuned,
     hints=[
-        "plan = TransferPlan.partial(card.name, 10, epochs=20, seed=0)",
-        "tuned, history = torch_trainer.fit(plan, noisy, start_from=loaded, progress=False)",
+        "Fine-tuning starts from your loaded model and trains on the new domain's data, giving a new model.",
+        "Lesson 13 shows it in section '5. Fine-tune it to a new domain'.",
+        "TransferPlan.partial(card.name, 10, epochs=20, seed=0), then torch_trainer.fit(plan, noisy, start_from=loaded, progress=False).",
     ],
     solution=(
         "plan = TransferPlan.partial(card.name, 10, epochs=20, seed=0)\n"
@@ -156,7 +163,11 @@ def _check_small(small, tuned) -> None:
 q5 = Question(
     "q5",
     _check_small,
-    hints=["from zoo_patterns.optimize.quantize import torch_dynamic_int8"],
+    hints=[
+        "Most of the weights are in the Linear layers; dynamic int8 stores them in a quarter of the bytes.",
+        "Lesson 13 shows it in section '6. Quantise and convert it'. Lesson 10's section '3. Every method, one table: the digits CNN' has the methods.",
+        "from zoo_patterns.optimize.quantize import torch_dynamic_int8",
+    ],
     solution="small = torch_dynamic_int8(tuned)",
 )
 
@@ -176,8 +187,9 @@ q6 = Question(
     "q6",
     _check_audit,
     hints=[
-        "derived_card(card, 'torch', metrics, how, name=..., verb='fine-tuned')",
-        "metrics: [Metric('accuracy', ..., 'noisy digits')]",
+        "A derived model gets a new card whose provenance names its parent and how it was made.",
+        "Lesson 13 shows it in section '7. Audit the cards'.",
+        "derived_card(card, 'torch', [Metric('accuracy', ..., 'noisy digits')], how, name=..., verb='fine-tuned')",
     ],
     solution=(
         "tuned_card = derived_card(card, 'torch', [Metric('accuracy', torch_digits.accuracy(tuned, noisy.x_test, noisy.y_test), "
@@ -196,8 +208,9 @@ q7 = Question(
     "q7",
     _check_found,
     hints=[
-        "vm = ZooBrowserViewModel(ZooBrowserModel(registry_from_zoo(my_zoo)))",
-        "vm.query = card.name + '*'; found = list(vm.results)",
+        "The zoo browser's view model searches whatever registry its model reads; point it at your zoo.",
+        "Lesson 13 shows it in section '8. Find it in the zoo browser'.",
+        "ZooBrowserViewModel(ZooBrowserModel(registry_from_zoo(my_zoo))); set vm.query to a wildcard on your name.",
     ],
     solution="vm = ZooBrowserViewModel(ZooBrowserModel(registry_from_zoo(my_zoo)))\nvm.query = card.name + '*'\nfound = list(vm.results)",
 )

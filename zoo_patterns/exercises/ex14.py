@@ -15,7 +15,11 @@ def _check_split(local_batch, steps) -> None:
 q1 = Question(
     "q1",
     _check_split,
-    hints=["local batch = global batch / world size", "steps per epoch = examples / global batch"],
+    hints=[
+        "The batch size on the command line is the global batch; the world size splits it, it does not multiply it.",
+        "Lesson 14 shows it in section '1. One process or two: the same weights?'.",
+        "local batch = global batch / world size; steps per epoch = examples / global batch.",
+    ],
     solution="local_batch = 32 // 4\nsteps = 160 // 32",
 )
 
@@ -39,8 +43,9 @@ q2 = Question(
     "q2",
     _check_shard,
     hints=[
-        "Make the sampler rank 1 of 2 would make, with seed=0, and iterate it.",
-        "sampler.set_epoch(3) before list(sampler): every rank computes the same shuffle for that epoch.",
+        "Every rank computes the same shuffle from the seed and the epoch, then takes its own slice of it.",
+        "Lesson 14 shows it in section '1. One process or two: the same weights?'.",
+        "DistributedSampler(range(160), num_replicas=2, rank=1, shuffle=True, seed=0); sampler.set_epoch(3) before list(sampler).",
     ],
     solution=(
         "sampler = DistributedSampler(range(160), num_replicas=2, rank=1, shuffle=True, seed=0)\n"
@@ -75,7 +80,8 @@ q3 = Question(
     "q3",
     _check_bn,
     hints=[
-        "Lesson 14 section 2 lists two fixes; one of them needs GPUs.",
+        "BatchNorm's batch statistics depend on the batch, and each rank sees only its share of it.",
+        "Lesson 14 shows it in section '2. Where it breaks: BatchNorm'. It lists two fixes; one of them needs GPUs.",
         "On a CPU: keep the pretrained statistics.",
     ],
     solution='bn_mode = "frozen"',
