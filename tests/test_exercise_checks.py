@@ -1,0 +1,904 @@
+"""Every exercise question, checked against its hints and against plausible wrong answers.
+
+- The hint ladder: at least three hints (the idea, the lesson's section, the code), and no hint
+  before the last gives the solution away.
+- The checks: for every question, at least two plausible wrong answers are rejected with an
+  "Incorrect:" message that does not contain the answer; an untouched placeholder is
+  "Not attempted"; where it is cheap, the solution's own answer passes.
+
+The wrong answers are built cheaply: a check is a function, so a case calls it directly with
+small objects, never a training run or a torchrun launch.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata as md
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from zoo_patterns.exercises import Incorrect, NotAttempted, Question, ____
+
+MODULES = [f"ex{n:02d}" for n in range(15)]
+
+
+def _questions():
+    for mod in MODULES:
+        module = importlib.import_module(f"zoo_patterns.exercises.{mod}")
+        for name, value in vars(module).items():
+            if isinstance(value, Question):
+                yield f"{mod}.{name}", value
+
+
+QUESTIONS = dict(_questions())
+
+
+# -- the hint ladder --------------------------------------------------------------------------------
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace('"', "'")).strip()
+
+
+SKIP_LINE = re.compile(r"^(import |from |def |class |@|return$|else:|try:|except|for p in net|\)|#)")
+
+
+def solution_giveaways(solution: str) -> list[str]:
+    """The pieces of a solution that a hint before the last must not contain.
+
+    Each code line of the solution (not an import, a def/class line or a bare keyword), and the
+    right-hand side of each assignment: ``my_device = zoo_patterns.device()`` gives away both
+    the whole line and ``zoo_patterns.device()``.
+    """
+    pieces = []
+    for line in solution.splitlines():
+        line = _norm(line)
+        if len(line) < 8 or SKIP_LINE.match(line):
+            continue
+        pieces.append(line)
+        m = re.match(r"^[\w, .\[\]']+ = (.+)$", line)
+        if m and len(m.group(1)) >= 8:
+            pieces.append(m.group(1))
+    if len(_norm(solution)) >= 8:
+        pieces.append(_norm(solution))
+    return pieces
+
+
+@pytest.mark.parametrize("qid", QUESTIONS)
+def test_hint_ladder_has_three_steps(qid):
+    hints = QUESTIONS[qid]._hints
+    assert len(hints) >= 3, f"{qid} has {len(hints)} hint(s); a ladder needs the idea, the lesson's section, the code"
+    assert "section" in hints[1].lower() and "lesson" in hints[1].lower(), f"{qid}: hint 2 should name the lesson's section"
+
+
+@pytest.mark.parametrize("qid", QUESTIONS)
+def test_no_hint_before_the_last_gives_the_solution(qid):
+    q = QUESTIONS[qid]
+    for n, hint in enumerate(q._hints[:-1], 1):
+        for piece in solution_giveaways(q._solution):
+            assert piece not in _norm(hint), f"{qid} hint {n} contains the solution's {piece!r}"
+
+
+def test_the_giveaway_rule_catches_a_code_hint():
+    assert "zoo_patterns.device()" in solution_giveaways("my_device = zoo_patterns.device()")
+    assert "net.head = torch.nn.Linear(64, 10)" in solution_giveaways("net.head = torch.nn.Linear(64, 10)")
+
+
+@pytest.mark.parametrize("qid", QUESTIONS)
+def test_hints_come_in_order(qid, capsys):
+    q = QUESTIONS[qid]
+    for n, hint in enumerate(q._hints, 1):
+        assert hint in q.hint(n) and f"Hint {n}/" in q.hint(n)
+
+
+# -- cheap contexts the wrong answers need -------------------------------------------------------------
+def _settings():
+    from zoo_patterns import settings
+
+    return settings
+
+
+def _zoo():
+    import zoo_patterns as zp
+
+    return zp.registry()
+
+
+def _digits_clf():
+    from sklearn.linear_model import LogisticRegression
+
+    from zoo_patterns.datasets import digits_task
+
+    split = digits_task(seed=0)
+    return LogisticRegression(max_iter=200).fit(split.x_train.reshape(len(split.x_train), -1), split.y_train)
+
+
+def _flat_spec():
+    from zoo_patterns.cards import TensorSpec
+
+    return TensorSpec("pixels", ("batch", "features"), (None, 64), "float32", "", (0.0, 1.0))
+
+
+def _sklearn_adapter(predict="proba", params="both", save="npz", bypass=False):
+    from zoo_patterns.adapters import ZooModel
+
+    class Adapter(ZooModel):
+        framework = "sklearn"
+        native_format = "npz"
+
+        def _predict(self, x):
+            if predict == "labels":
+                return self.native.predict(x).astype(np.float32)
+            return self.native.predict_proba(x).astype(np.float32)
+
+        @property
+        def num_params(self):
+            extra = self.native.intercept_.size if params == "both" else 0
+            return int(self.native.coef_.size + extra)
+
+        def _save(self, folder):
+            if save == "pickle":
+                import pickle
+
+                path = Path(folder) / "model.pkl"
+                path.write_bytes(pickle.dumps(self.native))
+                return [path]
+            path = Path(folder) / "model.npz"
+            np.savez(path, coef=self.native.coef_, intercept=self.native.intercept_)
+            return [path]
+
+        if bypass:
+
+            def predict(self, x):  # skips the spec check
+                return self._predict(x)
+
+    return Adapter
+
+
+def _verify(mode):
+    import hashlib
+
+    def verify(path, size, sha256):
+        path = Path(path)
+        if mode == "size":
+            return path.is_file() and path.stat().st_size == size
+        return hashlib.sha256(path.read_bytes()).hexdigest() == sha256  # mode == "hash": a missing file raises
+
+    return verify
+
+
+def _loader():
+    import zoo_patterns as zp
+    from zoo_patterns.loader import Cache, Loader
+
+    return Loader(zoo=str(zp.zoo_dir()), cache=Cache(zp.cache_dir() / "test-exercise-checks"), progress=False)
+
+
+class _Resolver:
+    def __init__(self, claims):
+        self.claims = claims
+
+    def supports(self, request):
+        return self.claims(request.ref)
+
+    def resolve(self, request):  # pragma: no cover - the checks reject these before resolving
+        raise AssertionError("not reached")
+
+
+def _registered(claims):
+    loader = _loader()
+    return loader.resolvers.register(_Resolver(claims)), loader
+
+
+def _fresh_cnn(classes=5):
+    from zoo_patterns.zoo import torch_digits
+
+    return torch_digits.DigitsCNN(num_classes=classes)
+
+
+def _digits_net():
+    import zoo_patterns as zp
+
+    return zp.load("digits-cnn-torch", progress=False)
+
+
+def _with_head(out=10, in_=64):
+    import torch
+
+    net = _digits_net()
+    net.head = torch.nn.Linear(in_, out)
+    return net
+
+
+def _frozen(trainable):
+    net = _with_head()
+    for name, p in net.named_parameters():
+        p.requires_grad = name.startswith(trainable)
+    return net
+
+
+def _plan(weight_decay, base="digits-cnn-torch", classes=10):
+    from zoo_patterns.transfer import Regularisation, TransferPlan
+
+    return TransferPlan.full(base, classes, head="extend", regularisation=Regularisation(weight_decay=weight_decay))
+
+
+def _keras_model(trainable):
+    import keras
+
+    inputs = keras.Input((4,))
+    hidden = keras.layers.Dense(3, name="body")(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(2, name="head")(hidden))
+    for layer in model.layers:
+        layer.trainable = layer.name in trainable
+    return model
+
+
+def _gluon_net(frozen):
+    from zoo_patterns.compat import import_mxnet
+
+    mx = import_mxnet()
+
+    class Net(mx.gluon.Block):
+        def __init__(self):
+            super().__init__()
+            self.backbone = mx.gluon.nn.Dense(3, in_units=4)
+            self.head = mx.gluon.nn.Dense(2, in_units=3)
+
+    net = Net()
+    net.initialize()
+    for part in frozen:
+        for p in getattr(net, part).collect_params().values():
+            p.grad_req = "null"
+    return net
+
+
+def _torch_weights(transpose):
+    from zoo_patterns.exercises.ex09 import torch_linear
+
+    linear = torch_linear()
+    w = linear.weight.detach().numpy()
+    return [w.T if transpose else w, linear.bias.detach().numpy()]
+
+
+def _broken_card_fixed(**changes):
+    from zoo_patterns.exercises.ex11 import broken_card
+
+    parent, broken = broken_card()
+    return broken.replace(**{k: (v(parent) if callable(v) else v) for k, v in changes.items()})
+
+
+def _counting_vm(rule):
+    from traitlets import Int, observe
+
+    from zoo_patterns.ui.viewmodel import ZooBrowserViewModel
+
+    if rule == "no trait":
+
+        class VM(ZooBrowserViewModel):
+            @property
+            def count(self):
+                return len(self.results)
+
+    elif rule == "set once":
+
+        class VM(ZooBrowserViewModel):
+            count = Int(0)
+
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.count = len(self.results)
+
+    else:
+
+        class VM(ZooBrowserViewModel):
+            count = Int(0)
+
+            @observe("results")
+            def _count(self, change):
+                self.count = len(change["new"])
+
+    return VM
+
+
+def _clearing(mode):
+    from zoo_patterns.ui.mvc import MVCController
+
+    class Clearing(MVCController):
+        def clear(self):
+            if mode == "both":
+                self.select("")
+            if mode in ("box only", "both", "box, then selection"):
+                self.view.w.search.value = ""
+            if mode == "box, then selection":
+                self.select("")  # too late: the list kept the old selection
+
+    return Clearing
+
+
+def _vm_test(mode):
+    def test(vm):
+        vm.selected = "minilm-l7"
+        if mode == "weak":
+            assert vm.selected == "minilm-l7"
+        elif mode == "right":
+            assert "minilm-l6" in vm.error and vm.card_markdown == ""
+
+    return test
+
+
+def _capstone_net():
+    from zoo_patterns.zoo import torch_digits
+
+    torch_digits.seed_everything(0)
+    return torch_digits.DigitsCNN(num_classes=10, width=4, hidden=8)
+
+
+def _capstone_card(**changes):
+    import zoo_patterns as zp
+
+    return zp.card("digits-cnn-torch").replace(**changes)
+
+
+def _derived(name, parent="digits-cnn-torch"):
+    import zoo_patterns as zp
+    from zoo_patterns.convert.folder import derived_card
+
+    return derived_card(zp.card(parent), "torch", [], "a test", name=name, verb="fine-tuned")
+
+
+def _sampler_first(epoch, rank=1):
+    from torch.utils.data.distributed import DistributedSampler
+
+    sampler = DistributedSampler(range(160), num_replicas=2, rank=rank, shuffle=True, seed=0)
+    if epoch is not None:
+        sampler.set_epoch(epoch)
+    return list(sampler)[:5]
+
+
+FRAMEWORKS = ("torch", "tensorflow", "mxnet", "transformers")
+
+
+def _vad_frameworks():
+    reg = _zoo()
+    return {reg.get(n).card.framework for n in reg.list(task="voice-activity-detection")}
+
+
+def _minus_one(values):
+    values = sorted(values)
+    return values[1:]
+
+
+# -- the table: question -> (wrong answers, the answer's text that no message may contain) ---------------
+# Each wrong answer is a function returning the arguments for q.check(...).
+WRONG: dict[str, dict[str, object]] = {
+    "ex00.q1": {
+        "not a device name": lambda: ("gpu",),
+        "the other device": lambda: ("cuda" if _settings().device() == "cpu" else "cpu",),
+    },
+    "ex00.q2": {
+        "the zoo, not the cache": lambda: (_settings().zoo_dir(),),
+        "a guessed path": lambda: (Path("~/.cache"),),
+    },
+    "ex00.q3": {
+        "only torch": lambda: (lambda: {"torch": md.version("torch")},),
+        "import-time versions mistyped": lambda: (lambda: dict.fromkeys(FRAMEWORKS, "0.0"),),
+        "a dict, not a function": lambda: ({n: md.version(n) for n in FRAMEWORKS},),
+    },
+    "ex01.q1": {
+        "BERT-base's size": lambda: (768,),
+        "the number of layers in the name": lambda: (6,),
+        "a string": lambda: ("384",),
+    },
+    "ex01.q2": {
+        "one missing": lambda: (_minus_one(_vad_frameworks()),),
+        "one too many": lambda: (_vad_frameworks() | {"mxnet-extra"},),
+    },
+    "ex01.q3": {
+        "no mean": lambda: (lambda logits, labels: np.argmax(logits, axis=1) == labels,),
+        "the wrong axis": lambda: (lambda logits, labels: float((np.argmax(logits, axis=0)[: len(labels)] == labels).mean()),),
+        "a percentage": lambda: (lambda logits, labels: 100 * float((np.argmax(logits, axis=1) == labels).mean()),),
+    },
+    "ex02.q1": {
+        "a dict": lambda: ({"tiny-linear": lambda: None},),
+        "the layer the wrong way round": lambda: (_registry_with("tiny-linear", 10, 64),),
+        "another name": lambda: (_registry_with("tiny_linear", 64, 10),),
+    },
+    "ex02.q2": {
+        "every model": lambda: (_zoo().names(),),
+        "torch models": lambda: (_zoo().list(framework="torch"),),
+        "one missing": lambda: (_zoo().list(framework="onnx")[1:],),
+    },
+    "ex02.q3": {
+        "no parent": lambda: (_child(None, register=True),),
+        "another parent": lambda: (_child("other", register=True),),
+        "nothing registered": lambda: (_child("zoo", register=False),),
+    },
+    "ex03.q1": {
+        "labels, not probabilities": lambda: (_sklearn_adapter(predict="labels"), _digits_clf(), _flat_spec()),
+        "num_params without the intercept": lambda: (_sklearn_adapter(params="coef"), _digits_clf(), _flat_spec()),
+        "predict bypasses the spec": lambda: (_sklearn_adapter(bypass=True), _digits_clf(), _flat_spec()),
+        "a pickle": lambda: (_sklearn_adapter(save="pickle"), _digits_clf(), _flat_spec()),
+        "not a ZooModel": lambda: (object, _digits_clf(), _flat_spec()),
+    },
+    "ex03.q2": {
+        "a negative number": lambda: (-0.1,),
+        "exactly zero": lambda: (0.0,),
+        "a string": lambda: ("1e-7",),
+    },
+    "ex03.q3": {
+        "no batch axis": lambda: (_spec(shape=(64,), dims=("features",)),),
+        "float64": lambda: (_spec(dtype="float64"),),
+        "the raw pixel range": lambda: (_spec(value_range=(0.0, 16.0)),),
+    },
+    "ex04.q1": {
+        "size only": lambda: (_verify("size"),),
+        "hash only, reads a missing file": lambda: (_verify("hash"),),
+    },
+    "ex04.q2": {
+        "claims every ref": lambda: _registered(lambda ref: True),
+        "claims a prefix without the scheme": lambda: _registered(lambda ref: "digits" in ref),
+        "never registered": lambda: (_Resolver(lambda ref: ref.startswith("mirror://")), _loader()),
+    },
+    "ex04.q3": {
+        "online": lambda: (_offline_loader(False), _offline_loader(False).cache),
+        "another cache": lambda: (_offline_loader(True, "elsewhere"), _offline_loader(False).cache),
+    },
+    "ex05.q1": {
+        "random weights": lambda: (_fresh_cnn(5),),
+        "ten classes": lambda: (_fresh_cnn(10),),
+        "not a torch module": lambda: ("digits_cnn",),
+    },
+    "ex05.q2": {
+        "not a Keras model": lambda: ("serve",),
+        "a Keras model without TFSMLayer": lambda: (_keras_model({"head"}),),
+    },
+    "ex05.q3": {
+        "not a Gluon block": lambda: (_fresh_cnn(5),),
+        "uninitialised parameters": lambda: (_gluon_resnet(classes=5),),
+        "the wrong number of classes": lambda: (_gluon_resnet(classes=10, init=True),),
+    },
+    "ex06.q1": {
+        "every digit classifier": lambda: (_zoo().list(task="image-classification", domain="handwritten-digits"),),
+        "every ONNX model": lambda: (_zoo().list(framework="onnx"),),
+        "a string": lambda: ("digits-cnn-onnx",),
+    },
+    "ex06.q2": {
+        "keeps dominated rows": lambda: (lambda rows: rows,),
+        "ignores ties": lambda: (
+            lambda rows: [
+                r for r in rows if not any(o["accuracy"] > r["accuracy"] and o["latency ms"] < r["latency ms"] for o in rows)
+            ],
+        ),
+        "the fastest only": lambda: (lambda rows: [min(rows, key=lambda r: r["latency ms"])],),
+    },
+    "ex06.q3": {
+        "the most accurate": lambda: (lambda rows: max(rows, key=lambda r: r["accuracy"]),),
+        "the fastest": lambda: (lambda rows: min(rows, key=lambda r: r["latency ms"]),),
+        "within 3 points, the most accurate": lambda: (
+            lambda rows: max(
+                (r for r in rows if r["accuracy"] >= max(o["accuracy"] for o in rows) - 0.03), key=lambda r: r["latency ms"]
+            ),
+        ),
+    },
+    "ex07.q1": {
+        "the old class count": lambda: (_with_head(out=5),),
+        "the wrong width in": lambda: (_with_head(in_=32),),
+        "a new backbone": lambda: (_fresh_cnn(10),),
+    },
+    "ex07.q2": {
+        "everything frozen": lambda: (_frozen(("nothing",)),),
+        "only the head": lambda: (_frozen(("head.",)),),
+        "the whole backbone": lambda: (_frozen(("backbone.", "head.")),),
+    },
+    "ex07.q3": {
+        "no weight decay": lambda: (_plan(0.0),),
+        "far too much": lambda: (_plan(5.0),),
+        "another base": lambda: (_plan(0.01, base="digits-cnn-onnx"),),
+        "the old class count": lambda: (_plan(0.01, classes=5),),
+    },
+    "ex08.q1": {
+        "everything trainable": lambda: (_keras_model({"body", "head"}),),
+        "nothing trainable": lambda: (_keras_model(set()),),
+        "the body, not the head": lambda: (_keras_model({"body"}),),
+    },
+    "ex08.q2": {
+        "nothing frozen": lambda: (_gluon_net(()),),
+        "everything frozen": lambda: (_gluon_net(("backbone", "head")),),
+        "the head frozen": lambda: (_gluon_net(("head",)),),
+    },
+    "ex08.q3": {
+        "the same number": lambda: (lambda m: m,),
+        "one over": lambda: (lambda m: 1 / m,),
+        "a string": lambda: (lambda m: str(1 - m),),
+    },
+    "ex09.q1": {
+        "not transposed": lambda: (_torch_weights(False),),
+        "no bias": lambda: (_torch_weights(True)[:1],),
+        "bias first": lambda: (_torch_weights(True)[::-1],),
+    },
+    "ex09.q2": {
+        "the first layer": lambda: (0,),
+        "the last layer": lambda: (8,),
+        "a name, not a number": lambda: ("BatchNorm2d",),
+    },
+    "ex09.q3": {
+        "Keras's defaults": lambda: (1e-3, 0.99),
+        "torch's momentum copied": lambda: (1e-5, 0.1),
+        "Keras's epsilon": lambda: (1e-3, 0.9),
+    },
+    "ex10.q1": {
+        "the pruning amount, and smaller": lambda: (0.6, False),
+        "a percentage": lambda: (60.0, True),
+    },
+    "ex10.q2": {
+        "the original channel count": lambda: (16, 1),
+        "a float": lambda: (4.0, 1),
+    },
+    "ex10.q3": {
+        "the fastest": lambda: ("int4 experimental",),
+        "the first int8": lambda: ("int8 torch",),
+        "not in the table": lambda: ("int8",),
+    },
+    "ex11.q1": {
+        "an array": lambda: (np.zeros(1),),
+        "the sign reversed": lambda: (-_association(),),
+        "zero": lambda: (0.0,),
+    },
+    "ex11.q2": {
+        "every test": lambda: (_all_tests(), "male_names"),
+        "the control left out": lambda: (["male-female names/career-family"], "male_names"),
+        "a string, not a list": lambda: ("all", "male_names"),
+        "the wrong side": lambda: (_supported(), _wrong_side()),
+    },
+    "ex11.q3": {
+        "the broken card": lambda: (_broken_card_fixed(),),
+        "licence only": lambda: (_broken_card_fixed(license=lambda p: p.license),),
+        "a new name": lambda: (_broken_card_fixed(license=lambda p: p.license, biases=lambda p: p.biases, name="x-y"),),
+        "not a card": lambda: ({"license": "MIT"},),
+    },
+    "ex11.q4": {
+        "permutations, not combinations": lambda: (40320, 1 / 40320),
+        "two to the eight": lambda: (256, 1 / 256),
+        "the step as a count": lambda: (70, 70.0),
+    },
+    "ex12.q1": {
+        "a property, not a trait": lambda: (_counting_vm("no trait"),),
+        "set once, never updated": lambda: (_counting_vm("set once"),),
+        "not a view model": lambda: (object,),
+    },
+    "ex12.q2": {
+        "no clear()": lambda: (_clearing_base(),),
+        "clears the box, keeps the card": lambda: (_clearing("box only"),),
+        "does nothing": lambda: (_clearing("nothing"),),
+        "the box first, then the selection": lambda: (_clearing("box, then selection"),),
+    },
+    "ex12.q3": {
+        "asserts nothing": lambda: (_vm_test("none"),),
+        "asserts what it set": lambda: (_vm_test("weak"),),
+        "not a function": lambda: ("test",),
+    },
+    "ex13.q1": {
+        "not a card": lambda: ({"name": "ada-digits-cnn"}, _capstone_net()),
+        "the placeholder name": lambda: (_capstone_card(name="CHANGE-ME"), _capstone_net()),
+        "another model's parameter count": lambda: (_capstone_card(name="ada-digits-cnn"), _capstone_net()),
+    },
+    "ex13.q2": {
+        "not an entry": lambda: ("published", "/nonexistent"),
+        "an empty zoo": lambda: ({"name": "ada-digits-cnn", "files": []}, _empty_dir()),
+    },
+    "ex13.q3": {
+        "the same object": lambda: (_same_net(), _same_net()),
+        "not a module": lambda: ("ada-digits-cnn", _capstone_net()),
+        "another model": lambda: (_fresh_cnn(10), _capstone_net()),
+    },
+    "ex13.q4": {
+        "the same model": lambda: (_same_net(), _same_net()),
+        "an untrained copy": lambda: (_capstone_net(), _capstone_net()),
+    },
+    "ex13.q5": {
+        "not quantised": lambda: (_capstone_net(), _capstone_net()),
+        "a float16 copy, the same bytes": lambda: (_capstone_net(), _capstone_net()),
+    },
+    "ex13.q6": {
+        "not a card": lambda: ("tuned", _capstone_card(name="ada-digits-cnn")),
+        "the same name": lambda: (_capstone_card(name="digits-cnn-torch"), _capstone_card()),
+        "another parent": lambda: (_derived("ada-tuned", parent="digits-cnn-onnx"), _capstone_card()),
+    },
+    "ex13.q7": {
+        "a string": lambda: ("ada-digits-cnn", _capstone_card(name="ada"), _capstone_card(name="ada-noisy")),
+        "only one": lambda: (["ada"], _capstone_card(name="ada"), _capstone_card(name="ada-noisy")),
+        "everything": lambda: (
+            ["ada", "ada-noisy", "digits-cnn-torch"],
+            _capstone_card(name="ada"),
+            _capstone_card(name="ada-noisy"),
+        ),
+    },
+    "ex14.q1": {
+        "the global batch": lambda: (32, 5),
+        "steps per process": lambda: (8, 20),
+        "floats": lambda: (8.0, 5.0),
+    },
+    "ex14.q2": {
+        "epoch 0": lambda: (_sampler_first(None),),
+        "rank 0": lambda: (_sampler_first(3, rank=0),),
+        "a range": lambda: (list(range(5)),),
+    },
+    "ex14.q3": {
+        "local statistics": lambda: ("local",),
+        "not a mode": lambda: ("batch",),
+    },
+}
+
+# Text that gives an answer away: no "Incorrect:" message for that question may contain it.
+SECRETS = {
+    "ex00.q1": lambda: [f"'{_settings().device()}'"],
+    "ex00.q2": lambda: [str(_settings().cache_dir()), "cache_dir()"],
+    "ex00.q3": lambda: ["importlib.metadata"],
+    "ex01.q1": lambda: ["384"],
+    "ex01.q2": lambda: [f"'{f}'" for f in sorted(_vad_frameworks())[:1]],
+    "ex01.q3": lambda: ["argmax", "axis=1"],
+    "ex02.q1": lambda: ["Linear(64, 10)"],
+    "ex02.q2": lambda: _zoo().list(framework="onnx")[:1],
+    "ex02.q3": lambda: ["parent=zp.registry()"],
+    "ex03.q1": lambda: ["predict_proba(x).astype"],
+    "ex03.q2": lambda: ["np.abs(onnx_out - torch_out)"],
+    "ex03.q3": lambda: ["(None, 64)"],
+    "ex04.q1": lambda: ["hexdigest", "st_size"],
+    "ex04.q2": lambda: ["IndexResolver().resolve"],
+    "ex04.q3": lambda: ["offline=True"],
+    "ex05.q1": lambda: ["source='local'"],
+    "ex05.q2": lambda: ["call_endpoint='serve'", 'call_endpoint="serve"'],
+    "ex05.q3": lambda: ["load_parameters(str("],
+    "ex06.q1": lambda: [str(_zoo().list(task="image-classification", domain="handwritten-digits", framework="onnx"))],
+    "ex06.q2": lambda: ["['a', 'b', 'd', 'f']"],
+    "ex06.q3": lambda: ["'b'", "is b"],
+    "ex07.q1": lambda: ["Linear(64, 10)"],
+    "ex07.q2": lambda: ["p.requires_grad = False"],
+    "ex07.q3": lambda: ["weight_decay=0.01"],
+    "ex08.q1": lambda: ["layer.trainable = layer.name"],
+    "ex08.q2": lambda: ["grad_req = 'null'"],
+    "ex08.q3": lambda: ["1 - torch_momentum", "return 1 -"],
+    "ex09.q1": lambda: [".numpy().T"],
+    "ex09.q2": lambda: [f"layer {_first_divergent()} "],
+    "ex09.q3": lambda: ["1e-5, 0.9", "1e-05"],
+    "ex10.q1": lambda: [f"{_zero_fraction():.3f}"],
+    "ex10.q2": lambda: [f" {_kept()} "],
+    "ex10.q3": lambda: ["'int8 onnxruntime' is", "is int8 onnxruntime", "choose int8 onnxruntime"],
+    "ex11.q1": lambda: [f"{_association():.4f}"],
+    "ex11.q2": lambda: [str(_supported())],
+    "ex11.q3": lambda: ["license=parent.license"],
+    "ex11.q4": lambda: ["70", "0.0142"],
+    "ex12.q1": lambda: ["self.count = len(change"],
+    "ex12.q2": lambda: ["self.select('')"],
+    "ex12.q3": lambda: ["'minilm-l7'"],
+    "ex13.q1": lambda: ["torch_digits.accuracy(net, digits()"],
+    "ex13.q2": lambda: ["publish(net, card"],
+    "ex13.q3": lambda: ["zp.load(card.name, zoo=url"],
+    "ex13.q4": lambda: ["start_from=loaded"],
+    "ex13.q5": lambda: ["small = torch_dynamic_int8(tuned)"],
+    "ex13.q6": lambda: ["derived_card(card"],
+    "ex13.q7": lambda: ["card.name + '*'"],
+    "ex14.q1": lambda: ["= 8", "is 8", " 5."],
+    "ex14.q2": lambda: [str(_sampler_first(3))],
+    "ex14.q3": lambda: ["use 'frozen'", "'frozen' is", "statistics frozen"],
+}
+
+
+# -- helpers the table uses (below it, so that the table reads first) -----------------------------------
+def _registry_with(name, n_in, n_out):
+    import torch
+
+    from zoo_patterns.registry import Registry
+
+    reg = Registry("mine")
+    reg.register(name, lambda: torch.nn.Linear(n_in, n_out))
+    return reg
+
+
+def _child(parent, register):
+    from zoo_patterns.registry import Registry
+
+    parent_reg = {None: None, "other": Registry("other"), "zoo": _zoo()}[parent]
+    if parent == "other":
+        parent_reg.register("minilm-l6", lambda: "a copy")
+    child = Registry("lesson", parent=parent_reg)
+    if register:
+        child.register("my-model", lambda: "mine")
+    return child
+
+
+def _spec(**changes):
+    import dataclasses
+
+    return dataclasses.replace(_flat_spec(), **changes)
+
+
+def _offline_loader(offline, cache_name="test-exercise-checks"):
+    import zoo_patterns as zp
+    from zoo_patterns.loader import Cache, Loader
+
+    return Loader(zoo=str(zp.zoo_dir()), cache=Cache(zp.cache_dir() / cache_name), offline=offline, progress=False)
+
+
+def _gluon_resnet(classes, init=False):
+    from zoo_patterns.compat import import_mxnet
+
+    vision = import_mxnet().gluon.model_zoo.vision
+    net = vision.get_model("resnet18_v1", classes=classes, thumbnail=True)
+    if init:
+        net.initialize()
+    return net
+
+
+def _clearing_base():
+    from zoo_patterns.ui.mvc import MVCController
+
+    return MVCController
+
+
+_CACHE: dict[str, object] = {}
+
+
+def _memo(key, build):
+    if key not in _CACHE:
+        _CACHE[key] = build()
+    return _CACHE[key]
+
+
+def _same_net():
+    return _memo("same net", _capstone_net)
+
+
+def _empty_dir():
+    import tempfile
+
+    return tempfile.mkdtemp(prefix="ex13-")
+
+
+def _first_divergent():
+    from zoo_patterns.convert import ParityError, parity, probe_inputs
+    from zoo_patterns.exercises.ex09 import mystery
+
+    def build():
+        model, keras_model = mystery()
+        try:
+            parity(model, keras_model, probe_inputs((1, 8, 8)))
+        except ParityError as error:
+            return int(error.report.divergent.split()[1])
+        return None
+
+    return _memo("divergent", build)
+
+
+def _zero_fraction():
+    from zoo_patterns.optimize.prune import prune_unstructured, sparsity
+
+    return _memo("zeros", lambda: sparsity(prune_unstructured(_digits_net(), 0.6)))
+
+
+def _kept():
+    from zoo_patterns.optimize.prune import prune_digits_cnn
+
+    return _memo("kept", lambda: prune_digits_cnn(_digits_net(), 0.75).backbone[0].out_channels)
+
+
+def _association():
+    from zoo_patterns.audit import associations
+    from zoo_patterns.data.words import WORDS
+    from zoo_patterns.exercises.ex11 import _encode
+
+    return _memo("assoc", lambda: float(associations(_encode(), ["Emma"], WORDS["science"], WORDS["arts"])[0]))
+
+
+def _supported(effect=0.8):
+    import zoo_patterns as zp
+
+    audits = zp.card("minilm-l6").audits
+    return sorted(a.test for a in audits if a.p_value is not None and a.p_value < 0.01 and abs(a.effect_size) >= effect)
+
+
+def _all_tests():
+    import zoo_patterns as zp
+
+    return [a.test for a in zp.card("minilm-l6").audits]
+
+
+def _wrong_side():
+    import zoo_patterns as zp
+
+    names = next(a for a in zp.card("minilm-l6").audits if a.test == "male-female names/career-family")
+    return "female_names" if names.effect_size > 0 else "male_names"
+
+
+# -- the tests ------------------------------------------------------------------------------------------
+CASES = [(qid, label) for qid, wrongs in WRONG.items() for label in wrongs]
+
+
+def test_every_question_has_two_wrong_answers():
+    missing = [qid for qid in QUESTIONS if len(WRONG.get(qid, {})) < 2]
+    assert not missing, f"no table of wrong answers (at least two) for {missing}"
+    assert set(SECRETS) >= set(QUESTIONS), f"no secret for {sorted(set(QUESTIONS) - set(SECRETS))}"
+
+
+@pytest.mark.parametrize("qid, label", CASES, ids=[f"{q}-{w}" for q, w in CASES])
+def test_wrong_answer_is_rejected_without_the_answer(qid, label):
+    args = WRONG[qid][label]()
+    with pytest.raises(Incorrect) as err:
+        QUESTIONS[qid].check(*args)
+    message = str(err.value)
+    assert message.startswith("Incorrect:"), message
+    for secret in SECRETS[qid]():
+        assert secret not in message, f"the message gives the answer away ({secret!r}): {message}"
+
+
+@pytest.mark.parametrize("qid", QUESTIONS)
+def test_untouched_placeholder_is_not_attempted(qid):
+    q = QUESTIONS[qid]
+    n_args = {"ex03.q1": 3, "ex04.q2": 2, "ex04.q3": 2, "ex09.q3": 2, "ex10.q1": 2, "ex10.q2": 2, "ex11.q2": 2}
+    n_args |= {"ex11.q4": 2, "ex13.q1": 2, "ex13.q2": 2, "ex13.q3": 2, "ex13.q4": 2, "ex13.q5": 2, "ex13.q6": 2}
+    n_args |= {"ex13.q7": 3, "ex14.q1": 2}
+    with pytest.raises(NotAttempted, match="Not attempted"):
+        q.check(*([____] * n_args.get(qid, 1)))
+
+
+def _raises_not_implemented(*args):
+    raise NotImplementedError("your code here")
+
+
+@pytest.mark.parametrize("qid", ["ex00.q3", "ex01.q3", "ex04.q1", "ex06.q2", "ex06.q3", "ex08.q3", "ex12.q3"])
+def test_an_unwritten_function_is_not_attempted(qid):
+    with pytest.raises(NotAttempted):
+        QUESTIONS[qid].check(_raises_not_implemented)
+
+
+# The solutions' answers, where they are cheap to build (the notebooks under nbval check the rest).
+RIGHT = {
+    "ex00.q1": lambda: (_settings().device(),),
+    "ex00.q2": lambda: (_settings().cache_dir(),),
+    "ex00.q3": lambda: (lambda: {n: md.version(n) for n in FRAMEWORKS},),
+    "ex01.q2": lambda: (_vad_frameworks(),),
+    "ex01.q3": lambda: (lambda logits, labels: float((np.argmax(logits, axis=1) == labels).mean()),),
+    "ex02.q1": lambda: (_registry_with("tiny-linear", 64, 10),),
+    "ex02.q3": lambda: (_child("zoo", register=True),),
+    "ex03.q1": lambda: (_sklearn_adapter(), _digits_clf(), _flat_spec()),
+    "ex04.q1": lambda: (_solution_verify(),),
+    "ex06.q2": lambda: (_solution_fn("ex06", "q2", "frontier"),),
+    "ex06.q3": lambda: (_solution_fn("ex06", "q3", "choose"),),
+    "ex07.q1": lambda: (_with_head(),),
+    "ex07.q2": lambda: (_frozen(("backbone.8.", "head.")),),
+    "ex08.q1": lambda: (_keras_model({"head"}),),
+    "ex08.q2": lambda: (_gluon_net(("backbone",)),),
+    "ex08.q3": lambda: (lambda m: 1 - m,),
+    "ex09.q1": lambda: (_torch_weights(True),),
+    "ex09.q3": lambda: (1e-5, 0.9),
+    "ex10.q3": lambda: ("int8 onnxruntime",),
+    "ex11.q3": lambda: (_broken_card_fixed(license=lambda p: p.license, biases=lambda p: p.biases),),
+    "ex11.q4": lambda: (70, 1 / 70),
+    "ex12.q1": lambda: (_counting_vm("rule"),),
+    "ex12.q2": lambda: (_clearing("both"),),
+    "ex12.q3": lambda: (_vm_test("right"),),
+    "ex14.q1": lambda: (8, 5),
+    "ex14.q2": lambda: (_sampler_first(3),),
+}
+
+
+def _solution_fn(mod, q, name):
+    namespace: dict = {}
+    exec(QUESTIONS[f"{mod}.{q}"]._solution, namespace)  # the solution a learner would be shown
+    return namespace[name]
+
+
+def _solution_verify():
+    import hashlib
+
+    namespace = {"Path": Path, "hashlib": hashlib}
+    exec(QUESTIONS["ex04.q1"]._solution, namespace)
+    return namespace["verify"]
+
+
+@pytest.mark.parametrize("qid", RIGHT)
+def test_the_solution_passes(qid, capsys):
+    assert QUESTIONS[qid].check(*RIGHT[qid]()) is True
+    assert "Correct" in capsys.readouterr().out
