@@ -24,7 +24,7 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # Exercise 04 · The layered loader
 #
-# Write the verify step, add a resolver for a new scheme, and load without a network.
+# Write the verify step, add a resolver for a new scheme, and diagnose which damage a cache serves.
 # A mirror of the workbook zoo is served on loopback for you; its URL is `MIRROR`.
 
 # %%
@@ -74,15 +74,25 @@ mirror_resolver = ____
 q2.check(mirror_resolver, loader)
 
 # %% [markdown]
-# ## Q3 · Offline
-# `digits-cnn-torch` is already in `cache`. Make `offline_loader`, a loader on the same cache
-# that never touches the network.
+# ## Q3 · Diagnose: which damage does the cache serve?
+# torch.hub and TF Hub only check that a cached file exists, so a truncated download is served
+# for ever. This loader checks a *stamp* on every hit (`verify="stamp"`, the default) or
+# re-hashes every file (`verify="full"`). `run_damage(damage, mode)` caches `digits-cnn-torch`,
+# damages its weights in one of three ways (`DAMAGES`) and fetches again: it returns `True`
+# when the loader repaired the file, `False` when it served the damaged one.
+# **First predict** all six outcomes as `repaired = {(damage, mode): True or False}`, from
+# `stamp()` in `zoo_patterns/loader/verify.py`; then run `run_damage` to check yourself.
 
 # %%
-offline_loader = ____
+from zoo_patterns.exercises.ex04 import DAMAGES, MODES, run_damage
+
+print(DAMAGES, MODES)
+
+# %%
+repaired = ____
 
 # %% tags=["check"]
-q3.check(offline_loader, cache)
+q3.check(repaired)
 
 # %%
 server.stop()

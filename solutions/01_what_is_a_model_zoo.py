@@ -24,7 +24,7 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # Exercise 01 · What a model zoo is
 #
-# Read model cards and query the zoo. Fill each `____`, run the cell, then its check.
+# Predict what a pretrained model does, query the zoo, and score a model. Fill each `____`, run the cell, then its check.
 # `q1.hint()` helps; `q1.solution()` shows an answer.
 
 # %%
@@ -32,22 +32,33 @@ import numpy as np
 
 import zoo_patterns as zp
 from zoo_patterns.exercises import ____
-from zoo_patterns.exercises.ex01 import q1, q2, q3
+from zoo_patterns.exercises.ex01 import SENTENCES, q1, q2, q3
 
 zp.quiet()
 
 # %% [markdown]
-# ## Q1 · How long is a MiniLM sentence embedding?
-# Answer from the model's card, not by running the model.
+# ## Q1 · Predict, then measure: which sentence is closest?
+# `SENTENCES` holds four sentences. **First predict**, without running anything: which of
+# sentences 1, 2 and 3 will MiniLM place closest to sentence 0, `"The cat sat on the mat."`?
+# Write your guess as `predicted_closest`. Then measure: embed all four with `minilm-l6` and
+# compute `similarity`, the 4×4 matrix of cosine similarities. The check compares the two.
+
+# %%
+for i, sentence in enumerate(SENTENCES):
+    print(i, sentence)
 
 # %%
 # BEGIN SOLUTION
-#> embedding_size = ____
-embedding_size = zp.card("minilm-l6").outputs[0].shape[-1]
+#> predicted_closest = ____
+#> similarity = ____
+predicted_closest = 1  # the same words in another order: a mean of word vectors barely sees the order
+embeddings = zp.load("minilm-l6", adapt=True).predict(list(SENTENCES))
+similarity = embeddings @ embeddings.T
+print(np.round(similarity, 3))
 # END SOLUTION
 
 # %% tags=["check"]
-q1.check(embedding_size)
+q1.check(predicted_closest, similarity)
 
 # %% [markdown]
 # ## Q2 · Availability per framework

@@ -104,15 +104,32 @@ print(f"max |onnx - torch| = {max_diff:.2e}")
 q2.check(max_diff)
 
 # %% [markdown]
-# ## Q3 · A spec torch cannot infer
-# A torch MLP takes flattened digits: 64 features per example, float32, values in [0, 1].
-# Write its input spec, `pixels`, so that `zp.adapt(mlp, input_spec=pixels)` works.
+# ## Q3 · Predict what the spec refuses
+# `candidates()` holds eight inputs for `digits-cnn-torch`, whose input spec is printed below.
+# **First predict**, from the spec alone: which of them does `model.predict` refuse with a
+# `SpecError`? Write `refused`, a set of their names. Then run them to see if you were right.
+
+# %%
+from zoo_patterns.errors import SpecError
+from zoo_patterns.exercises.ex03 import candidates
+
+model = zp.load("digits-cnn-torch", adapt=True)
+print(model.card.inputs[0])
+for name, x in candidates().items():
+    print(f"{name:26} {type(x).__name__:8} {str(getattr(x, 'dtype', '')):8} {tuple(x.shape)}")
 
 # %%
 # BEGIN SOLUTION
-#> pixels = ____
-pixels = TensorSpec("pixels", ("batch", "features"), (None, 64), "float32", "", (0.0, 1.0))
+#> refused = ____
+refused = {"one image, no batch axis", "raw pixels 0..16", "integer pixels", "a torch tensor", "a NaN pixel"}
+# float64 is a float: the spec compares the dtype's kind and casts it; a batch of one matches the free batch axis.
+for name, x in candidates().items():
+    try:
+        model.predict(x)
+        print(f"{name:26} accepted")
+    except SpecError as error:
+        print(f"{name:26} refused: {str(error).splitlines()[0]}")
 # END SOLUTION
 
 # %% tags=["check"]
-q3.check(pixels)
+q3.check(refused)

@@ -387,9 +387,10 @@ WRONG: dict[str, dict[str, object]] = {
         "a dict, not a function": lambda: ({n: md.version(n) for n in FRAMEWORKS},),
     },
     "ex01.q1": {
-        "BERT-base's size": lambda: (768,),
-        "the number of layers in the name": lambda: (6,),
-        "a string": lambda: ("384",),
+        "the paraphrase": lambda: (2, _similarity()),
+        "itself": lambda: (0, _similarity()),
+        "a distance matrix": lambda: (1, 1 - _similarity()),
+        "features by features": lambda: (1, np.zeros((384, 384))),
     },
     "ex01.q2": {
         "one missing": lambda: (_minus_one(_vad_frameworks()),),
@@ -428,9 +429,10 @@ WRONG: dict[str, dict[str, object]] = {
         "a string": lambda: ("1e-7",),
     },
     "ex03.q3": {
-        "no batch axis": lambda: (_spec(shape=(64,), dims=("features",)),),
-        "float64": lambda: (_spec(dtype="float64"),),
-        "the raw pixel range": lambda: (_spec(value_range=(0.0, 16.0)),),
+        "float64 refused too": lambda: (_refused() | {"float64"},),
+        "the batch of one refused too": lambda: (_refused() | {"a batch of one"},),
+        "NaN let through": lambda: (_refused() - {"a NaN pixel"},),
+        "a name that is not a candidate": lambda: ({"strings"},),
     },
     "ex04.q1": {
         "size only": lambda: (_verify("size"),),
@@ -442,8 +444,10 @@ WRONG: dict[str, dict[str, object]] = {
         "never registered": lambda: (_Resolver(lambda ref: ref.startswith("mirror://")), _loader()),
     },
     "ex04.q3": {
-        "online": lambda: (_offline_loader(False), _offline_loader(False).cache),
-        "another cache": lambda: (_offline_loader(True, "elsewhere"), _offline_loader(False).cache),
+        "the stamp catches everything": lambda: (dict.fromkeys(_repaired(), True),),
+        "only full hashing catches a changed byte": lambda: ({k: k[1] == "full" or k[0] == "truncated" for k in _repaired()},),
+        "a missing pair": lambda: (dict(list(_repaired().items())[1:]),),
+        "strings for booleans": lambda: ({k: str(v) for k, v in _repaired().items()},),
     },
     "ex05.q1": {
         "random weights": lambda: (_fresh_cnn(5),),
@@ -636,7 +640,7 @@ SECRETS = {
     "ex00.q1": lambda: [f"'{_settings().device()}'"],
     "ex00.q2": lambda: [str(_settings().cache_dir()), "cache_dir()"],
     "ex00.q3": lambda: ["importlib.metadata"],
-    "ex01.q1": lambda: ["384"],
+    "ex01.q1": lambda: ["predicted_closest = 1", "closest is 1", "sentence 1 is", "The mat sat on the cat"],
     "ex01.q2": lambda: [f"'{f}'" for f in sorted(_vad_frameworks())[:1]],
     "ex01.q3": lambda: ["argmax", "axis=1"],
     "ex02.q1": lambda: ["Linear(64, 10)"],
@@ -644,10 +648,10 @@ SECRETS = {
     "ex02.q3": lambda: ["parent=zp.registry()"],
     "ex03.q1": lambda: ["predict_proba(x).astype"],
     "ex03.q2": lambda: ["np.abs(onnx_out - torch_out)"],
-    "ex03.q3": lambda: ["(None, 64)"],
+    "ex03.q3": lambda: sorted(_refused()),
     "ex04.q1": lambda: ["hexdigest", "st_size"],
     "ex04.q2": lambda: ["IndexResolver().resolve"],
-    "ex04.q3": lambda: ["offline=True"],
+    "ex04.q3": lambda: ["): True", "): False", "is served", "is repaired"],
     "ex05.q1": lambda: ["source='local'"],
     "ex05.q2": lambda: ["call_endpoint='serve'", 'call_endpoint="serve"'],
     "ex05.q3": lambda: ["load_parameters(str("],
@@ -687,6 +691,24 @@ SECRETS = {
 
 
 # -- helpers the table uses (below it, so that the table reads first) -----------------------------------
+def _similarity():
+    from zoo_patterns.exercises.ex01 import _similarity
+
+    return _similarity()
+
+
+def _refused():
+    from zoo_patterns.exercises.ex03 import _refused
+
+    return _refused()
+
+
+def _repaired():
+    from zoo_patterns.exercises.ex04 import _repaired
+
+    return _repaired()
+
+
 def _registry_with(name, n_in, n_out):
     import torch
 
@@ -707,19 +729,6 @@ def _child(parent, register):
     if register:
         child.register("my-model", lambda: "mine")
     return child
-
-
-def _spec(**changes):
-    import dataclasses
-
-    return dataclasses.replace(_flat_spec(), **changes)
-
-
-def _offline_loader(offline, cache_name="test-exercise-checks"):
-    import zoo_patterns as zp
-    from zoo_patterns.loader import Cache, Loader
-
-    return Loader(zoo=str(zp.zoo_dir()), cache=Cache(zp.cache_dir() / cache_name), offline=offline, progress=False)
 
 
 def _gluon_resnet(classes, init=False):
@@ -836,7 +845,7 @@ def test_wrong_answer_is_rejected_without_the_answer(qid, label):
 @pytest.mark.parametrize("qid", QUESTIONS)
 def test_untouched_placeholder_is_not_attempted(qid):
     q = QUESTIONS[qid]
-    n_args = {"ex03.q1": 3, "ex04.q2": 2, "ex04.q3": 2, "ex09.q3": 2, "ex10.q1": 2, "ex10.q2": 2, "ex11.q2": 2}
+    n_args = {"ex01.q1": 2, "ex03.q1": 3, "ex04.q2": 2, "ex09.q3": 2, "ex10.q1": 2, "ex10.q2": 2, "ex11.q2": 2}
     n_args |= {"ex11.q4": 2, "ex13.q1": 2, "ex13.q2": 2, "ex13.q3": 2, "ex13.q4": 2, "ex13.q5": 2, "ex13.q6": 2}
     n_args |= {"ex13.q7": 3, "ex14.q1": 2}
     with pytest.raises(NotAttempted, match="Not attempted"):
@@ -858,12 +867,15 @@ RIGHT = {
     "ex00.q1": lambda: (_settings().device(),),
     "ex00.q2": lambda: (_settings().cache_dir(),),
     "ex00.q3": lambda: (lambda: {n: md.version(n) for n in FRAMEWORKS},),
+    "ex01.q1": lambda: (1, _similarity()),
     "ex01.q2": lambda: (_vad_frameworks(),),
     "ex01.q3": lambda: (lambda logits, labels: float((np.argmax(logits, axis=1) == labels).mean()),),
     "ex02.q1": lambda: (_registry_with("tiny-linear", 64, 10),),
     "ex02.q3": lambda: (_child("zoo", register=True),),
     "ex03.q1": lambda: (_sklearn_adapter(), _digits_clf(), _flat_spec()),
+    "ex03.q3": lambda: (set(_refused()),),
     "ex04.q1": lambda: (_solution_verify(),),
+    "ex04.q3": lambda: (dict(_repaired()),),
     "ex06.q2": lambda: (_solution_fn("ex06", "q2", "frontier"),),
     "ex06.q3": lambda: (_solution_fn("ex06", "q3", "choose"),),
     "ex07.q1": lambda: (_with_head(),),

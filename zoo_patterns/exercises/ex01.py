@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from . import Question, expect
@@ -13,24 +15,63 @@ def _registry():
     return registry()
 
 
-def _check_embedding_size(answer) -> None:
+SENTENCES = (
+    "The cat sat on the mat.",
+    "The mat sat on the cat.",
+    "A kitten was resting on the rug.",
+    "Stock prices fell sharply today.",
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _similarity() -> np.ndarray:
+    from .. import load
+
+    embeddings = load("minilm-l6", adapt=True, progress=False).predict(list(SENTENCES))
+    return embeddings @ embeddings.T
+
+
+def _check_closest(predicted_closest, similarity) -> None:
+    truth = _similarity()
+    expect(isinstance(similarity, np.ndarray), f"similarity should be a numpy array, got {type(similarity).__name__}.")
     expect(
-        isinstance(answer, (int, np.integer)) and not isinstance(answer, bool), f"expected an int, got {type(answer).__name__}."
+        similarity.shape == truth.shape,
+        f"similarity should compare every sentence with every sentence: shape {truth.shape}, got {similarity.shape}."
+        + (" That is features by features: multiply the other way round." if similarity.shape == (384, 384) else ""),
     )
-    spec = _registry().get("minilm-l6").card.outputs[0]
-    expect(answer != spec.shape[0], "that is the batch axis; the embedding size is the other one.")
-    expect(answer == spec.shape[-1], f"{answer} is not the size of MiniLM's embedding; read the card's output spec.")
+    expect(
+        np.allclose(np.diag(similarity), 1.0, atol=1e-4),
+        "a sentence's cosine similarity with itself is 1; is this a distance, or are the rows not unit vectors?",
+    )
+    expect(np.allclose(similarity, truth, atol=1e-4), "these are not MiniLM's cosine similarities for SENTENCES.")
+    expect(
+        isinstance(predicted_closest, (int, np.integer)) and not isinstance(predicted_closest, bool),
+        f"predicted_closest should be a sentence number (an int), got {predicted_closest!r}.",
+    )
+    expect(predicted_closest != 0, "every sentence is closest to itself; the question is which *other* sentence.")
+    expect(predicted_closest in range(len(SENTENCES)), f"there are {len(SENTENCES)} sentences, numbered from 0.")
+    measured = int(np.argsort(-truth[0])[1])
+    expect(
+        predicted_closest == measured,
+        "your prediction disagrees with your own measurement: read row 0 of similarity, skipping the diagonal. "
+        "Then say why in your notes; it is one of the limits of a pretrained model.",
+    )
 
 
 q1 = Question(
     "q1",
-    _check_embedding_size,
+    _check_closest,
     hints=[
-        "A card's outputs is a tuple of TensorSpec; each spec names its axes in dims.",
-        "Lesson 01 shows it in section '1. What is in the zoo'. It prints a card with its specs.",
-        "zp.card('minilm-l6').outputs[0] names its dims; you want the 'features' one.",
+        "MiniLM averages one vector per word piece into a sentence vector. What does an average forget?",
+        "Lesson 01 shows it in section '2. Loading real pretrained models' (MiniLM's embeddings are unit vectors, "
+        "so a dot product is a cosine); its section '4. The limits, each next to an example' is about what a "
+        "pretrained model cannot know.",
+        "embeddings = zp.load('minilm-l6', adapt=True).predict(list(SENTENCES)); similarity = embeddings @ embeddings.T; "
+        "then the largest entry of row 0 after the diagonal.",
     ],
-    solution="embedding_size = zp.card('minilm-l6').outputs[0].shape[-1]",
+    solution="""predicted_closest = 1  # the same words in another order: a mean of word vectors barely sees the order
+embeddings = zp.load("minilm-l6", adapt=True).predict(list(SENTENCES))
+similarity = embeddings @ embeddings.T""",
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import tempfile
 from pathlib import Path
 
@@ -103,29 +104,65 @@ max_diff = float(np.abs(onnx_out - torch_out).max())""",
 )
 
 
-def _check_spec(spec) -> None:
-    from ..cards import TensorSpec
+def candidates() -> dict:
+    """Eight inputs for ``digits-cnn-torch``'s ``predict``: which does its spec refuse? (question 3)."""
+    import torch
 
-    expect(isinstance(spec, TensorSpec), f"expected a TensorSpec, got {type(spec).__name__}.")
+    from ..datasets import digits_task
+
+    x = digits_task(seed=0).x_test[:8]
+    with_nan = x.copy()
+    with_nan[0, 0, 0, 0] = np.nan
+    return {
+        "the test batch": x,
+        "a batch of one": x[:1],
+        "one image, no batch axis": x[0],
+        "float64": x.astype(np.float64),
+        "raw pixels 0..16": x * 16,
+        "integer pixels": np.rint(x * 16).astype(np.int64),
+        "a torch tensor": torch.from_numpy(x),
+        "a NaN pixel": with_nan,
+    }
+
+
+@functools.lru_cache(maxsize=1)
+def _refused() -> frozenset:
+    from .. import load
+    from ..errors import SpecError
+
+    model = load("digits-cnn-torch", adapt=True, progress=False)
+    refused = set()
+    for name, x in candidates().items():
+        try:
+            model.predict(x)
+        except SpecError:
+            refused.add(name)
+    return frozenset(refused)
+
+
+def _check_refused(refused) -> None:
+    names = list(candidates())
+    expect(isinstance(refused, (set, frozenset, list, tuple)), f"refused should be a set of names, got {type(refused).__name__}.")
+    unknown = [r for r in refused if r not in names]
+    expect(not unknown, f"{unknown} are not names in candidates(); use the keys exactly.")
+    wrong = len(set(refused) ^ _refused())
     expect(
-        len(spec.shape) == 2 and spec.shape[0] is None,
-        f"the batch axis should be free (None) and there are 2 axes; got shape {spec.shape}.",
-    )
-    expect(spec.shape[1] == 64, f"each example has 64 features; got {spec.shape[1]}.")
-    expect(spec.dtype == "float32", f"torch.nn.Linear weights are float32; the spec says {spec.dtype}.")
-    expect(
-        spec.value_range is not None and tuple(spec.value_range) == (0.0, 1.0),
-        "pixels are divided by 16, so the range is (0.0, 1.0).",
+        wrong == 0,
+        f"{wrong} of your {len(names)} predictions differ from what predict() does. Run each input through "
+        "model.predict and read the SpecError: it names the rule that refused it.",
     )
 
 
 q3 = Question(
     "q3",
-    _check_spec,
+    _check_refused,
     hints=[
-        "A spec describes what the model accepts: which axes are free, the dtype of its weights, and the range the inputs were scaled to.",
-        "Lesson 03 shows it in section '5. Your own model joins the zoo'. It writes a TensorSpec for a new model.",
-        "TensorSpec(name, dims, shape, dtype, layout, value_range): None in shape means 'any size'; pixels were divided by 16.",
+        "The spec checks, in order: a numpy array, the dtype's kind (float or int, not its width), the shape "
+        "(None matches any size), finite values, then the value range. What passes is cast to float32.",
+        "Lesson 03 shows it in section '3. The spec protects the caller'; the rules are in check_input in "
+        "zoo_patterns/adapters/base.py.",
+        "To check your prediction: for name, x in candidates().items(): try model.predict(x) except SpecError: it was refused.",
     ],
-    solution="pixels = TensorSpec('pixels', ('batch', 'features'), (None, 64), 'float32', '', (0.0, 1.0))",
+    solution="""refused = {"one image, no batch axis", "raw pixels 0..16", "integer pixels", "a torch tensor", "a NaN pixel"}
+# float64 is a float: it is cast, not refused; a batch of one matches the free batch axis (None).""",
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import tempfile
 from pathlib import Path
@@ -88,28 +89,82 @@ mirror_resolver = loader.resolvers.register(MirrorResolver())""",
 )
 
 
-def _check_offline(offline_loader, cache) -> None:
-    from ..errors import OfflineError
-    from ..loader import Loader
+DAMAGES = ("truncated", "one byte changed", "one byte changed, stamp restored")
+MODES = ("stamp", "full")
 
-    expect(isinstance(offline_loader, Loader), f"expected a Loader, got {type(offline_loader).__name__}.")
-    expect(offline_loader.offline is True, "this loader would still use the network: switch offline mode on.")
-    expect(offline_loader.cache.root == cache.root, "use the same cache as the exercise, or nothing is cached for it.")
-    expect(offline_loader.fetch("digits-cnn-torch").from_cache, "digits-cnn-torch should load from the cache.")
-    try:
-        offline_loader.fetch("silero-vad-onnx")
-    except OfflineError:
-        return
-    expect(False, "silero-vad-onnx was never fetched, yet it loaded: that loader is not offline.")
+
+def damage(path: Path, how: str) -> None:
+    """Damage a cached file the way question 3 describes."""
+    import os
+
+    st = os.stat(path)
+    with open(path, "r+b") as f:
+        if how == "truncated":
+            f.truncate(st.st_size - 1)
+            return
+        f.seek(100)
+        byte = f.read(1)
+        f.seek(100)
+        f.write(bytes([byte[0] ^ 1]))
+    if how == "one byte changed, stamp restored":  # what a careless tool (or an attacker) can do
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    else:  # an edit a second later (set here, so a coarse file-system clock cannot hide it)
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+
+
+def run_damage(how: str, mode: str) -> bool:
+    """Cache digits-cnn-torch, damage its weights, fetch again with ``verify=mode``: was it repaired?"""
+    import warnings
+
+    from .. import zoo_dir
+    from ..loader import Cache, Loader
+
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = Cache(Path(tmp) / "cache")
+        Loader(zoo=str(zoo_dir()), cache=cache, progress=False).fetch("digits-cnn-torch")
+        snap = Loader(zoo=str(zoo_dir()), cache=cache, progress=False).fetch("digits-cnn-torch")
+        damage(snap.folder / "model.safetensors", how)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            again = Loader(zoo=str(zoo_dir()), cache=cache, progress=False, verify=mode).fetch("digits-cnn-torch")
+        return "model.safetensors" in again.repaired
+
+
+@functools.lru_cache(maxsize=1)
+def _repaired() -> dict:
+    return {(how, mode): run_damage(how, mode) for how in DAMAGES for mode in MODES}
+
+
+def _check_repaired(repaired) -> None:
+    expect(
+        isinstance(repaired, dict), f"repaired should be a dict {{(damage, mode): True or False}}, got {type(repaired).__name__}."
+    )
+    keys = {(how, mode) for how in DAMAGES for mode in MODES}
+    expect(set(repaired) == keys, f"give one prediction for each of the {len(keys)} (damage, mode) pairs, keyed exactly so.")
+    expect(all(isinstance(v, bool) for v in repaired.values()), "each prediction is True (repaired) or False (served as it is).")
+    wrong = sum(repaired[k] != v for k, v in _repaired().items())
+    expect(
+        wrong == 0,
+        f"{wrong} of your {len(keys)} predictions differ from the runs (run_damage(damage, mode) runs one). "
+        "Ask, for each damage: which of the stamp's three numbers changed?",
+    )
 
 
 q3 = Question(
     "q3",
-    _check_offline,
+    _check_repaired,
     hints=[
-        "Offline mode is a property of the loader: it serves what the cache holds and refuses the rest.",
-        "Lesson 04 shows it in section '6. Offline mode'.",
-        "Loader takes offline= as a keyword, with the same zoo and cache.",
+        "On a hit the loader does not re-hash: it compares a stamp recorded when the file was last hashed in full. "
+        "It re-hashes only when the stamp differs, or always with verify='full'.",
+        "Lesson 04 shows it in section '4. A cache hit' and section '7. A corrupted file is caught and fetched again'; "
+        "stamp() in zoo_patterns/loader/verify.py says what a stamp is.",
+        "A stamp is (size, modification time in ns, inode). Truncating changes the size; writing a byte changes the "
+        "modification time, unless someone sets it back with os.utime.",
     ],
-    solution="offline_loader = Loader(zoo=MIRROR, cache=cache, offline=True)",
+    solution="""repaired = {
+    ("truncated", "stamp"): True, ("truncated", "full"): True,
+    ("one byte changed", "stamp"): True, ("one byte changed", "full"): True,
+    ("one byte changed, stamp restored", "stamp"): False,  # the stamp matches, so the damaged file is served
+    ("one byte changed, stamp restored", "full"): True,
+}""",
 )
