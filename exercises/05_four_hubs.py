@@ -24,8 +24,8 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # Exercise 05 · The four hubs
 #
-# Load zoo models through three hubs' own APIs: PyTorch Hub, a SavedModel inside Keras 3, and
-# the Gluon model zoo. (The Hugging Face one is lesson 01's `from_pretrained`.)
+# Write a PyTorch Hub repository, put a SavedModel inside Keras 3 for NCHW callers, and predict
+# which Gluon model-zoo builds can load a weights file. (Hugging Face's is lesson 01's `from_pretrained`.)
 
 # %%
 import keras
@@ -45,20 +45,35 @@ saved_dir = str(zp.model_dir("digits-cnn-savedmodel"))
 resnet_dir = zp.model_dir("digits-resnet18-gluon")
 
 # %% [markdown]
-# ## Q1 · PyTorch Hub
-# `zp.model_dir("digits-cnn-torchhub")` is a PyTorch Hub repository with an entry point named
-# `digits_cnn`. Load the pretrained network with `torch.hub.load`, from the local folder.
+# ## Q1 · Write a PyTorch Hub repository
+# A PyTorch Hub repository is a folder with a `hubconf.py`. `my_hub` already holds the digits
+# CNN's `config.json` and `model.safetensors`. Write `HUBCONF`, the text of its `hubconf.py`
+# (the check writes it there): a `dependencies` list and an entry point `digits_cnn(pretrained=True)` that builds the network
+# from `config.json` and loads the weights only when `pretrained` is true. The check loads it
+# with `torch.hub.load(my_hub, "digits_cnn", source="local")`, with and without weights.
 
 # %%
-hub_net = ____
+import shutil
+import tempfile
+from pathlib import Path
+
+my_hub = Path(tempfile.mkdtemp(prefix="my-hub-"))
+for name in ("config.json", "model.safetensors"):
+    shutil.copy(zp.model_dir("digits-cnn-torch") / name, my_hub / name)
+print(sorted(p.name for p in my_hub.iterdir()))
+
+# %%
+HUBCONF = ____
 
 # %% tags=["check"]
-q1.check(hub_net)
+q1.check(my_hub, HUBCONF)
 
 # %% [markdown]
-# ## Q2 · A SavedModel inside Keras 3
-# `hub.KerasLayer` no longer fits in Keras 3 models. Build `keras_model`, a Keras 3 model whose
-# one layer runs the SavedModel at `saved_dir` (its endpoint is called `serve`; input 8x8x1).
+# ## Q2 · A SavedModel inside Keras 3, for NCHW callers
+# `hub.KerasLayer` no longer fits in Keras 3 models; `keras.layers.TFSMLayer` does. The
+# SavedModel at `saved_dir` (endpoint `serve`) takes NHWC images, (batch, 8, 8, 1), but the rest
+# of this workbook passes NCHW, (batch, 1, 8, 8). Build `keras_model`: a Keras 3 model that
+# takes NCHW images and gives the SavedModel's outputs.
 
 # %%
 keras_model = ____
@@ -67,12 +82,20 @@ keras_model = ____
 q2.check(keras_model)
 
 # %% [markdown]
-# ## Q3 · The Gluon model zoo
-# `resnet_dir` holds the weights of `resnet18_v1` from Gluon's model zoo, built with 5 classes
-# and the small-image variant (`thumbnail=True`). Build it with `vision.get_model` and load them.
+# ## Q3 · Predict, then run: which builds can load the weights?
+# `resnet_dir / "model.params"` holds the weights of a Gluon model-zoo ResNet. Gluon builds an
+# architecture by name with `vision.get_model(name, classes=..., thumbnail=...)`, then loads a
+# file into it. **First predict** which of the five builds in `BUILDS` can load this file, and
+# write their labels as `loadable`. Then run `try_build(label)` on each to see.
 
 # %%
-resnet = ____
+from zoo_patterns.exercises.ex05 import BUILDS, try_build
+
+print(list(BUILDS))
+print((resnet_dir / "config.json").read_text())
+
+# %%
+loadable = ____
 
 # %% tags=["check"]
-q3.check(resnet)
+q3.check(loadable)

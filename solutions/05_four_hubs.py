@@ -24,8 +24,8 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # Exercise 05 · The four hubs
 #
-# Load zoo models through three hubs' own APIs: PyTorch Hub, a SavedModel inside Keras 3, and
-# the Gluon model zoo. (The Hugging Face one is lesson 01's `from_pretrained`.)
+# Write a PyTorch Hub repository, put a SavedModel inside Keras 3 for NCHW callers, and predict
+# which Gluon model-zoo builds can load a weights file. (Hugging Face's is lesson 01's `from_pretrained`.)
 
 # %%
 import keras
@@ -45,45 +45,86 @@ saved_dir = str(zp.model_dir("digits-cnn-savedmodel"))
 resnet_dir = zp.model_dir("digits-resnet18-gluon")
 
 # %% [markdown]
-# ## Q1 · PyTorch Hub
-# `zp.model_dir("digits-cnn-torchhub")` is a PyTorch Hub repository with an entry point named
-# `digits_cnn`. Load the pretrained network with `torch.hub.load`, from the local folder.
+# ## Q1 · Write a PyTorch Hub repository
+# A PyTorch Hub repository is a folder with a `hubconf.py`. `my_hub` already holds the digits
+# CNN's `config.json` and `model.safetensors`. Write `HUBCONF`, the text of its `hubconf.py`
+# (the check writes it there): a `dependencies` list and an entry point `digits_cnn(pretrained=True)` that builds the network
+# from `config.json` and loads the weights only when `pretrained` is true. The check loads it
+# with `torch.hub.load(my_hub, "digits_cnn", source="local")`, with and without weights.
+
+# %%
+import shutil
+import tempfile
+from pathlib import Path
+
+my_hub = Path(tempfile.mkdtemp(prefix="my-hub-"))
+for name in ("config.json", "model.safetensors"):
+    shutil.copy(zp.model_dir("digits-cnn-torch") / name, my_hub / name)
+print(sorted(p.name for p in my_hub.iterdir()))
 
 # %%
 # BEGIN SOLUTION
-#> hub_net = ____
-hub_net = torch.hub.load(str(zp.model_dir("digits-cnn-torchhub")), "digits_cnn", source="local")
+#> HUBCONF = ____
+HUBCONF = """
+dependencies = ["torch", "safetensors", "zoo_patterns"]
+
+
+def digits_cnn(pretrained=True):
+    import json
+    from pathlib import Path
+
+    from safetensors.torch import load_file
+    from zoo_patterns.zoo.torch_digits import DigitsCNN
+
+    here = Path(__file__).resolve().parent
+    net = DigitsCNN(**json.loads((here / "config.json").read_text()))
+    if pretrained:
+        net.load_state_dict(load_file(here / "model.safetensors"))
+    return net
+"""
 # END SOLUTION
 
 # %% tags=["check"]
-q1.check(hub_net)
+q1.check(my_hub, HUBCONF)
 
 # %% [markdown]
-# ## Q2 · A SavedModel inside Keras 3
-# `hub.KerasLayer` no longer fits in Keras 3 models. Build `keras_model`, a Keras 3 model whose
-# one layer runs the SavedModel at `saved_dir` (its endpoint is called `serve`; input 8x8x1).
+# ## Q2 · A SavedModel inside Keras 3, for NCHW callers
+# `hub.KerasLayer` no longer fits in Keras 3 models; `keras.layers.TFSMLayer` does. The
+# SavedModel at `saved_dir` (endpoint `serve`) takes NHWC images, (batch, 8, 8, 1), but the rest
+# of this workbook passes NCHW, (batch, 1, 8, 8). Build `keras_model`: a Keras 3 model that
+# takes NCHW images and gives the SavedModel's outputs.
 
 # %%
 # BEGIN SOLUTION
 #> keras_model = ____
-inputs = keras.Input((8, 8, 1))
-keras_model = keras.Model(inputs, keras.layers.TFSMLayer(saved_dir, call_endpoint="serve")(inputs))
+inputs = keras.Input((1, 8, 8))
+nhwc = keras.layers.Permute((2, 3, 1))(inputs)  # (C, H, W) -> (H, W, C); Permute numbers the axes from 1
+keras_model = keras.Model(inputs, keras.layers.TFSMLayer(saved_dir, call_endpoint="serve")(nhwc))
 # END SOLUTION
 
 # %% tags=["check"]
 q2.check(keras_model)
 
 # %% [markdown]
-# ## Q3 · The Gluon model zoo
-# `resnet_dir` holds the weights of `resnet18_v1` from Gluon's model zoo, built with 5 classes
-# and the small-image variant (`thumbnail=True`). Build it with `vision.get_model` and load them.
+# ## Q3 · Predict, then run: which builds can load the weights?
+# `resnet_dir / "model.params"` holds the weights of a Gluon model-zoo ResNet. Gluon builds an
+# architecture by name with `vision.get_model(name, classes=..., thumbnail=...)`, then loads a
+# file into it. **First predict** which of the five builds in `BUILDS` can load this file, and
+# write their labels as `loadable`. Then run `try_build(label)` on each to see.
+
+# %%
+from zoo_patterns.exercises.ex05 import BUILDS, try_build
+
+print(list(BUILDS))
+print((resnet_dir / "config.json").read_text())
 
 # %%
 # BEGIN SOLUTION
-#> resnet = ____
-resnet = vision.get_model("resnet18_v1", classes=5, thumbnail=True)
-resnet.load_parameters(str(resnet_dir / "model.params"))
+#> loadable = ____
+loadable = {"resnet18_v1, classes=5, thumbnail"}  # what config.json records; every other build mismatches
+for label in BUILDS:
+    print(f"{label:38} {try_build(label)}")
 # END SOLUTION
 
 # %% tags=["check"]
-q3.check(resnet)
+q3.check(loadable)

@@ -450,18 +450,22 @@ WRONG: dict[str, dict[str, object]] = {
         "strings for booleans": lambda: ({k: str(v) for k, v in _repaired().items()},),
     },
     "ex05.q1": {
-        "random weights": lambda: (_fresh_cnn(5),),
-        "ten classes": lambda: (_fresh_cnn(10),),
-        "not a torch module": lambda: ("digits_cnn",),
+        "no hubconf text": lambda: _hub(None),
+        "not the weights folder": lambda: (Path("/nonexistent"), HUBCONF),
+        "pretrained ignored": lambda: _hub(HUBCONF.replace("    if pretrained:\n        net", "    if True:\n        net")),
+        "no dependencies": lambda: _hub(HUBCONF.replace("dependencies = ", "needs = ")),
+        "another entry point name": lambda: _hub(HUBCONF.replace("def digits_cnn(", "def load_digits_cnn(")),
     },
     "ex05.q2": {
-        "not a Keras model": lambda: ("serve",),
-        "a Keras model without TFSMLayer": lambda: (_keras_model({"head"}),),
+        "takes NHWC": lambda: (_tfsm_model((8, 8, 1), None),),
+        "height and width swapped": lambda: (_tfsm_model((1, 8, 8), (3, 2, 1)),),
+        "no TFSMLayer": lambda: (_keras_model({"head"}),),
     },
     "ex05.q3": {
-        "not a Gluon block": lambda: (_fresh_cnn(5),),
-        "uninitialised parameters": lambda: (_gluon_resnet(classes=5),),
-        "the wrong number of classes": lambda: (_gluon_resnet(classes=10, init=True),),
+        "the head is just a layer": lambda: (_loadable() | {"resnet18_v1, classes=10, thumbnail"},),
+        "every resnet18": lambda: (_loadable() | {"resnet18_v1, classes=5, no thumbnail", "resnet18_v2, classes=5, thumbnail"},),
+        "none": lambda: (set(),),
+        "not a label": lambda: ({"resnet18"},),
     },
     "ex06.q1": {
         "every digit classifier": lambda: (_zoo().list(task="image-classification", domain="handwritten-digits"),),
@@ -652,9 +656,9 @@ SECRETS = {
     "ex04.q1": lambda: ["hexdigest", "st_size"],
     "ex04.q2": lambda: ["IndexResolver().resolve"],
     "ex04.q3": lambda: ["): True", "): False", "is served", "is repaired"],
-    "ex05.q1": lambda: ["source='local'"],
-    "ex05.q2": lambda: ["call_endpoint='serve'", 'call_endpoint="serve"'],
-    "ex05.q3": lambda: ["load_parameters(str("],
+    "ex05.q1": lambda: ["load_state_dict(load_file"],
+    "ex05.q2": lambda: ["Permute((2, 3, 1))"],
+    "ex05.q3": lambda: ["'resnet18_v1, classes=5, thumbnail'"],
     "ex06.q1": lambda: [str(_zoo().list(task="image-classification", domain="handwritten-digits", framework="onnx"))],
     "ex06.q2": lambda: ["['a', 'b', 'd', 'f']"],
     "ex06.q3": lambda: ["'b'", "is b"],
@@ -709,6 +713,38 @@ def _repaired():
     return _repaired()
 
 
+def _loadable():
+    from zoo_patterns.exercises.ex05 import _loadable
+
+    return _loadable()
+
+
+HUBCONF = QUESTIONS["ex05.q1"]._solution.split('"""')[1]
+
+
+def _hub(text):
+    import shutil
+    import tempfile
+
+    import zoo_patterns as zp
+
+    folder = Path(tempfile.mkdtemp(prefix="test-hub-"))
+    for name in ("config.json", "model.safetensors"):
+        shutil.copy(zp.model_dir("digits-cnn-torch") / name, folder / name)
+    return folder, text
+
+
+def _tfsm_model(shape, permute):
+    import keras
+
+    import zoo_patterns as zp
+
+    inputs = keras.Input(shape)
+    x = keras.layers.Permute(permute)(inputs) if permute else inputs
+    layer = keras.layers.TFSMLayer(str(zp.model_dir("digits-cnn-savedmodel")), call_endpoint="serve")
+    return keras.Model(inputs, layer(x))
+
+
 def _registry_with(name, n_in, n_out):
     import torch
 
@@ -729,16 +765,6 @@ def _child(parent, register):
     if register:
         child.register("my-model", lambda: "mine")
     return child
-
-
-def _gluon_resnet(classes, init=False):
-    from zoo_patterns.compat import import_mxnet
-
-    vision = import_mxnet().gluon.model_zoo.vision
-    net = vision.get_model("resnet18_v1", classes=classes, thumbnail=True)
-    if init:
-        net.initialize()
-    return net
 
 
 def _clearing_base():
@@ -845,7 +871,7 @@ def test_wrong_answer_is_rejected_without_the_answer(qid, label):
 @pytest.mark.parametrize("qid", QUESTIONS)
 def test_untouched_placeholder_is_not_attempted(qid):
     q = QUESTIONS[qid]
-    n_args = {"ex01.q1": 2, "ex03.q1": 3, "ex04.q2": 2, "ex09.q3": 2, "ex10.q1": 2, "ex10.q2": 2, "ex11.q2": 2}
+    n_args = {"ex01.q1": 2, "ex05.q1": 2, "ex03.q1": 3, "ex04.q2": 2, "ex09.q3": 2, "ex10.q1": 2, "ex10.q2": 2, "ex11.q2": 2}
     n_args |= {"ex11.q4": 2, "ex13.q1": 2, "ex13.q2": 2, "ex13.q3": 2, "ex13.q4": 2, "ex13.q5": 2, "ex13.q6": 2}
     n_args |= {"ex13.q7": 3, "ex14.q1": 2}
     with pytest.raises(NotAttempted, match="Not attempted"):
@@ -876,6 +902,9 @@ RIGHT = {
     "ex03.q3": lambda: (set(_refused()),),
     "ex04.q1": lambda: (_solution_verify(),),
     "ex04.q3": lambda: (dict(_repaired()),),
+    "ex05.q1": lambda: _hub(HUBCONF),
+    "ex05.q2": lambda: (_tfsm_model((1, 8, 8), (2, 3, 1)),),
+    "ex05.q3": lambda: (set(_loadable()),),
     "ex06.q2": lambda: (_solution_fn("ex06", "q2", "frontier"),),
     "ex06.q3": lambda: (_solution_fn("ex06", "q3", "choose"),),
     "ex07.q1": lambda: (_with_head(),),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
 import numpy as np
 
 from . import Question, expect
@@ -13,34 +16,70 @@ def _digits():
     return digits_task(seed=0)
 
 
-def _check_torch_hub(net) -> None:
+def _check_hub_repo(folder, hubconf) -> None:
     import torch
 
     from .. import load
 
-    expect(isinstance(net, torch.nn.Module), f"torch.hub.load should give a torch.nn.Module, got {type(net).__name__}.")
+    folder = Path(folder)
+    expect(isinstance(hubconf, str), f"HUBCONF should be the text of a hubconf.py (a string), got {type(hubconf).__name__}.")
+    expect((folder / "model.safetensors").is_file(), f"{folder} should be my_hub, the folder with the weights.")
+    (folder / "hubconf.py").write_text(hubconf, encoding="utf-8")
+    namespace: dict = {}
+    exec(compile((folder / "hubconf.py").read_text(encoding="utf-8"), "hubconf.py", "exec"), namespace)  # noqa: S102
+    deps = namespace.get("dependencies")
+    expect(
+        isinstance(deps, list) and "torch" in deps, "a hubconf.py declares the packages it needs in a list named dependencies."
+    )
+    expect(callable(namespace.get("digits_cnn")), "the entry point should be a function named digits_cnn.")
     split = _digits()
-    net.eval()
-    with torch.no_grad():
-        out = net(torch.from_numpy(split.x_test)).numpy()
-    expect(out.shape == (len(split.x_test), 5), f"expected 5 scores per image, got shape {out.shape}.")
+    x = torch.from_numpy(split.x_test)
+
+    def outputs(**kwargs):
+        net = torch.hub.load(str(folder), "digits_cnn", source="local", **kwargs)
+        expect(isinstance(net, torch.nn.Module), f"the entry point should return a torch.nn.Module, got {type(net).__name__}.")
+        with torch.no_grad():
+            return net.eval()(x).numpy()
+
     truth = load("digits-cnn-torch", adapt=True, progress=False).predict(split.x_test)
-    expect(np.abs(out - truth).max() <= 1e-6, "these are not the pretrained weights: did you pass pretrained=False?")
+    pretrained = outputs()
+    expect(pretrained.shape == truth.shape, f"expected {truth.shape[1]} scores per image, got shape {pretrained.shape}.")
+    expect(np.abs(pretrained - truth).max() <= 1e-6, "digits_cnn() should give the pretrained weights by default.")
+    fresh = outputs(pretrained=False)
+    expect(np.abs(fresh - truth).max() > 1e-3, "digits_cnn(pretrained=False) still loaded the pretrained weights.")
 
 
 q1 = Question(
     "q1",
-    _check_torch_hub,
+    _check_hub_repo,
     hints=[
-        "PyTorch Hub runs an entry point from a hubconf.py; with source='local' the repository is a folder on disk.",
-        "Lesson 05 shows it in section '1. PyTorch Hub'.",
-        "torch.hub.load(folder, entry_point_name, source='local'); the folder is zp.model_dir('digits-cnn-torchhub').",
+        "A PyTorch Hub repository is a folder with a hubconf.py: a list named dependencies, and one function per entry "
+        "point that builds the model and, when pretrained is true, loads its weights.",
+        "Lesson 05 shows it in section '1. PyTorch Hub'; the zoo's own hubconf.py is in zp.model_dir('digits-cnn-torchhub').",
+        "def digits_cnn(pretrained=True): build DigitsCNN(**json.loads(config.json)), then, if pretrained, "
+        "net.load_state_dict(safetensors.torch.load_file(here / 'model.safetensors')), where here = Path(__file__).parent.",
     ],
-    solution="hub_net = torch.hub.load(str(zp.model_dir('digits-cnn-torchhub')), 'digits_cnn', source='local')",
+    solution='''HUBCONF = """
+dependencies = ["torch", "safetensors", "zoo_patterns"]
+
+
+def digits_cnn(pretrained=True):
+    import json
+    from pathlib import Path
+
+    from safetensors.torch import load_file
+    from zoo_patterns.zoo.torch_digits import DigitsCNN
+
+    here = Path(__file__).resolve().parent
+    net = DigitsCNN(**json.loads((here / "config.json").read_text()))
+    if pretrained:
+        net.load_state_dict(load_file(here / "model.safetensors"))
+    return net
+"""  # the check writes it to my_hub / "hubconf.py"''',
 )
 
 
-def _check_tfsm(model) -> None:
+def _check_nchw_keras(model) -> None:
     import keras
 
     from .. import model_dir
@@ -49,56 +88,89 @@ def _check_tfsm(model) -> None:
     expect(isinstance(model, keras.Model), f"expected a Keras 3 model (keras.Model), got {type(model).__name__}.")
     expect(
         any(isinstance(layer, keras.layers.TFSMLayer) for layer in model.layers),
-        "the model should contain a keras.layers.TFSMLayer.",
+        "the model should call the SavedModel through a keras.layers.TFSMLayer.",
     )
-    x = _digits().nhwc().x_test
+    shape = tuple(model.inputs[0].shape)
+    expect(shape[1:] == (1, 8, 8), f"the model should take NCHW images, (batch, 1, 8, 8); it takes {shape}.")
+    split = _digits()
     loaded = import_tensorflow_hub().load(str(model_dir("digits-cnn-savedmodel")))
-    truth = loaded.serve(x).numpy()
-    out = np.asarray(model(x))
+    truth = loaded.serve(split.nhwc().x_test).numpy()
+    out = np.asarray(model(split.x_test))
     expect(out.shape == truth.shape, f"expected outputs of shape {truth.shape}, got {out.shape}.")
-    expect(np.abs(out - truth).max() <= 1e-6, "the outputs differ from tensorflow_hub.load's: check call_endpoint.")
+    expect(
+        np.abs(out - truth).max() <= 1e-6,
+        "the outputs differ from the SavedModel's on the same images: which axis of an NCHW image goes where in NHWC?",
+    )
 
 
 q2 = Question(
     "q2",
-    _check_tfsm,
+    _check_nchw_keras,
     hints=[
-        "In Keras 3 a SavedModel is not a Keras model; TFSMLayer wraps one of its signatures as a layer you build a model around.",
-        "Lesson 05 shows it in section '2. TensorFlow Hub, and the Keras 3 break'.",
-        "inputs = keras.Input((8, 8, 1)); a keras.Model from inputs to TFSMLayer(saved_dir, call_endpoint='serve')(inputs).",
+        "In Keras 3 a SavedModel is not a Keras model: a TFSMLayer wraps one of its signatures as a layer. The "
+        "SavedModel wants NHWC, so the model you build must move the channel axis before calling it.",
+        "Lesson 05 shows it in section '2. TensorFlow Hub, and the Keras 3 break'; lesson 03's section "
+        "'1. Five runtimes, five APIs' shows the NCHW/NHWC transpose.",
+        "inputs = keras.Input((1, 8, 8)); nhwc = keras.layers.Permute((2, 3, 1))(inputs); then "
+        "keras.layers.TFSMLayer(saved_dir, call_endpoint='serve') on nhwc.",
     ],
-    solution="""inputs = keras.Input((8, 8, 1))
-keras_model = keras.Model(inputs, keras.layers.TFSMLayer(saved_dir, call_endpoint="serve")(inputs))""",
+    solution="""inputs = keras.Input((1, 8, 8))
+nhwc = keras.layers.Permute((2, 3, 1))(inputs)  # (C, H, W) -> (H, W, C); Permute numbers the axes from 1
+keras_model = keras.Model(inputs, keras.layers.TFSMLayer(saved_dir, call_endpoint="serve")(nhwc))""",
 )
 
+BUILDS = {
+    "resnet18_v1, classes=5, thumbnail": ("resnet18_v1", 5, True),
+    "resnet18_v1, classes=10, thumbnail": ("resnet18_v1", 10, True),
+    "resnet18_v1, classes=5, no thumbnail": ("resnet18_v1", 5, False),
+    "resnet34_v1, classes=5, thumbnail": ("resnet34_v1", 5, True),
+    "resnet18_v2, classes=5, thumbnail": ("resnet18_v2", 5, True),
+}
 
-def _check_gluon(net) -> None:
-    from .. import card
+
+def try_build(label: str) -> str:
+    """Build one of BUILDS and load the zoo's model.params into it: 'loaded', or the first line of the error."""
+    from .. import model_dir
     from ..compat import import_mxnet
 
-    mx = import_mxnet()
-    expect(isinstance(net, mx.gluon.Block), f"expected a Gluon block from vision.get_model, got {type(net).__name__}.")
-    split = _digits()
+    name, classes, thumbnail = BUILDS[label]
+    net = import_mxnet().gluon.model_zoo.vision.get_model(name, classes=classes, thumbnail=thumbnail)
     try:
-        out = net(mx.nd.array(split.x_test)).asnumpy()
-    except Exception as exc:  # uninitialised parameters, wrong shapes
-        expect(False, f"running it failed ({type(exc).__name__}): were the parameters loaded with load_parameters?")
-    expect(out.shape == (len(split.x_test), 5), f"expected 5 classes: pass classes=5 to get_model (got shape {out.shape}).")
-    acc = float((out.argmax(1) == split.y_test).mean())
+        net.load_parameters(str(model_dir("digits-resnet18-gluon") / "model.params"))
+    except Exception as exc:  # MXNet raises AssertionError on a mismatch
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
+    return "loaded"
+
+
+@functools.lru_cache(maxsize=1)
+def _loadable() -> frozenset:
+    return frozenset(label for label in BUILDS if try_build(label) == "loaded")
+
+
+def _check_loadable(loadable) -> None:
     expect(
-        abs(acc - card("digits-resnet18-gluon").metric("accuracy")) < 1e-6,
-        f"accuracy {acc:.3f} is not the card's: check thumbnail=True and the file.",
+        isinstance(loadable, (set, frozenset, list, tuple)), f"loadable should be a set of labels, got {type(loadable).__name__}."
+    )
+    unknown = [b for b in loadable if b not in BUILDS]
+    expect(not unknown, f"{unknown} are not labels in BUILDS; use the keys exactly.")
+    expect(loadable, "at least one build must load: the zoo publishes this file for one of them.")
+    wrong = len(set(loadable) ^ _loadable())
+    expect(
+        wrong == 0,
+        f"{wrong} of your {len(BUILDS)} predictions differ from the runs. try_build(label) runs one: read the error, "
+        "it names the parameter that did not fit.",
     )
 
 
 q3 = Question(
     "q3",
-    _check_gluon,
+    _check_loadable,
     hints=[
-        "The Gluon model zoo builds an architecture by name; the weights are a separate file you load into it, and the architecture must match them.",
-        "Lesson 05 shows it in section '4. The MXNet Gluon model zoo'.",
-        "vision.get_model('resnet18_v1', classes=5, thumbnail=True), then net.load_parameters(...).",
+        "A .params file holds arrays by parameter name and shape, and no architecture. A build can load it only if "
+        "it has exactly those names with exactly those shapes.",
+        "Lesson 05 shows it in section '4. The MXNet Gluon model zoo'; the model's config.json says how it was built.",
+        "The head's shape depends on classes; thumbnail swaps the first convolution and drops a pooling layer; "
+        "v2 and resnet34 name their blocks differently.",
     ],
-    solution="""resnet = vision.get_model("resnet18_v1", classes=5, thumbnail=True)
-resnet.load_parameters(str(resnet_dir / "model.params"))""",
+    solution="""loadable = {"resnet18_v1, classes=5, thumbnail"}  # what config.json records; every other build mismatches""",
 )
