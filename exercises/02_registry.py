@@ -32,7 +32,7 @@ import torch
 import zoo_patterns as zp
 from zoo_patterns import Registry
 from zoo_patterns.exercises import ____
-from zoo_patterns.exercises.ex02 import q1, q2, q3
+from zoo_patterns.exercises.ex02 import OPERATIONS, q1, q2, q3, q4, run_operation
 
 zp.quiet()
 
@@ -67,3 +67,19 @@ lesson = ____
 
 # %% tags=["check"]
 q3.check(lesson)
+
+# %% [markdown]
+# ## Q4 · Predict, then run: what does a child registry allow?
+# Each of the six `OPERATIONS` below is done on a fresh `Registry("lesson", parent=zp.registry())`.
+# **First predict** the outcome of each: `"ok"`, or the class name of the exception it raises.
+# Write them as `predicted = {operation: outcome}`; then `run_operation(label)` runs one.
+
+# %%
+for label in OPERATIONS:
+    print(label)
+
+# %%
+predicted = ____
+
+# %% tags=["check"]
+q4.check(predicted)

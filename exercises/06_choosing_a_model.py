@@ -29,7 +29,7 @@ if "google.colab" in sys.modules:
 # %%
 import zoo_patterns as zp
 from zoo_patterns.exercises import ____
-from zoo_patterns.exercises.ex06 import q1, q2, q3
+from zoo_patterns.exercises.ex06 import ROWS, q1, q2, q3, q4
 
 zp.quiet()
 zp.registry()  # builds the workbook zoo on first use
@@ -71,3 +71,19 @@ def choose(rows):
 
 # %% tags=["check"]
 q3.check(choose)
+
+# %% [markdown]
+# ## Q4 · Predict: the rule's window
+# The rule in Q3 keeps the models within 3 points of the best and takes the fastest. **Predict**,
+# from the table below, which model it picks with a 1-point window (`narrow`) and with a
+# 10-point window (`wide`). Then change the window in your `choose` and see.
+
+# %%
+for row in ROWS:
+    print(row)
+
+# %%
+narrow, wide = ____, ____
+
+# %% tags=["check"]
+q4.check(narrow, wide)

@@ -31,7 +31,7 @@ import torch
 
 import zoo_patterns as zp
 from zoo_patterns.exercises import ____
-from zoo_patterns.exercises.ex07 import q1, q2, q3
+from zoo_patterns.exercises.ex07 import q1, q2, q3, q4
 from zoo_patterns.transfer import Regularisation, TransferPlan
 
 zp.quiet()
@@ -69,3 +69,23 @@ plan_l2 = ____
 
 # %% tags=["check"]
 q3.check(plan_l2)
+
+# %% [markdown]
+# ## Q4 · Diagnose: the block that never learned
+# A colleague froze everything but the head, built the optimizer, then unfroze the last block:
+#
+# ```python
+# for p in net.parameters(): p.requires_grad = False
+# for p in net.head.parameters(): p.requires_grad = True
+# optimizer = torch.optim.SGD([p for p in net.parameters() if p.requires_grad], lr=0.1)
+# for p in net.backbone[8].parameters(): p.requires_grad = True   # "and the last block too"
+# ```
+#
+# After one `loss.backward(); optimizer.step()`, which parameters have changed? Write `changed`,
+# a set of names as `net.named_parameters()` gives them. (The check runs it.)
+
+# %%
+changed = ____
+
+# %% tags=["check"]
+q4.check(changed)

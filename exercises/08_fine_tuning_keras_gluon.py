@@ -29,7 +29,7 @@ if "google.colab" in sys.modules:
 # %%
 import zoo_patterns as zp
 from zoo_patterns.exercises import ____
-from zoo_patterns.exercises.ex08 import q1, q2, q3
+from zoo_patterns.exercises.ex08 import q1, q2, q3, q4
 
 zp.quiet()
 keras_model = zp.load("digits-cnn-keras")
@@ -69,3 +69,15 @@ def keras_momentum(torch_momentum):
 
 # %% tags=["check"]
 q3.check(keras_momentum)
+
+# %% [markdown]
+# ## Q4 · Predict, then check: the same momentum, written twice
+# A converter copied `momentum=0.1` from a torch BatchNorm into a Keras one. Both running means
+# start at 0; then ten training batches arrive, each with mean 1. **Predict** both running means
+# after the ten batches, `torch_mean` and `keras_mean`. The check measures real layers.
+
+# %%
+torch_mean, keras_mean = ____, ____
+
+# %% tags=["check"]
+q4.check(torch_mean, keras_mean)

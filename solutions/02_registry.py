@@ -32,7 +32,7 @@ import torch
 import zoo_patterns as zp
 from zoo_patterns import Registry
 from zoo_patterns.exercises import ____
-from zoo_patterns.exercises.ex02 import q1, q2, q3
+from zoo_patterns.exercises.ex02 import OPERATIONS, q1, q2, q3, q4, run_operation
 
 zp.quiet()
 
@@ -78,3 +78,31 @@ lesson.register("my-model", lambda: "mine")
 
 # %% tags=["check"]
 q3.check(lesson)
+
+# %% [markdown]
+# ## Q4 · Predict, then run: what does a child registry allow?
+# Each of the six `OPERATIONS` below is done on a fresh `Registry("lesson", parent=zp.registry())`.
+# **First predict** the outcome of each: `"ok"`, or the class name of the exception it raises.
+# Write them as `predicted = {operation: outcome}`; then `run_operation(label)` runs one.
+
+# %%
+for label in OPERATIONS:
+    print(label)
+
+# %%
+# BEGIN SOLUTION
+#> predicted = ____
+predicted = {
+    "register 'minilm-l6' in the child": "DuplicateModelError",  # the child sees the parent's names
+    "register 'minilm-l6' in the child, replace=True": "ok",  # shadows it in the child only
+    "get 'minilm-l7'": "ModelNotFoundError",  # with 'minilm-l6' suggested
+    "register 'my-model' twice": "DuplicateModelError",
+    "unregister 'digits-cnn-torch' from the child": "ModelNotFoundError",  # only the child's own entries
+    "register 'my-model' with digits-cnn-torch's card": "ValueError",  # the name must be the card's
+}
+for label in OPERATIONS:
+    print(f"{label:50} {run_operation(label)}")
+# END SOLUTION
+
+# %% tags=["check"]
+q4.check(predicted)

@@ -416,6 +416,12 @@ WRONG: dict[str, dict[str, object]] = {
         "another parent": lambda: (_child("other", register=True),),
         "nothing registered": lambda: (_child("zoo", register=False),),
     },
+    "ex02.q4": {
+        "the child writes to its own names only": lambda: ({**_outcomes(), "register 'minilm-l6' in the child": "ok"},),
+        "unregister reaches the parent": lambda: ({**_outcomes(), "unregister 'digits-cnn-torch' from the child": "ok"},),
+        "KeyError for every failure": lambda: ({k: "ok" if v == "ok" else "KeyError" for k, v in _outcomes().items()},),
+        "one missing": lambda: (dict(list(_outcomes().items())[1:]),),
+    },
     "ex03.q1": {
         "labels, not probabilities": lambda: (_sklearn_adapter(predict="labels"), _digits_clf(), _flat_spec()),
         "num_params without the intercept": lambda: (_sklearn_adapter(params="coef"), _digits_clf(), _flat_spec()),
@@ -490,6 +496,11 @@ WRONG: dict[str, dict[str, object]] = {
             ),
         ),
     },
+    "ex06.q4": {
+        "the same pick either way": lambda: ("b", "b"),
+        "wide picks the fastest of all": lambda: ("d", "f"),
+        "swapped": lambda: ("a", "d"),
+    },
     "ex07.q1": {
         "the old class count": lambda: (_with_head(out=5),),
         "the wrong width in": lambda: (_with_head(in_=32),),
@@ -506,6 +517,11 @@ WRONG: dict[str, dict[str, object]] = {
         "another base": lambda: (_plan(0.01, base="digits-cnn-onnx"),),
         "the old class count": lambda: (_plan(0.01, classes=5),),
     },
+    "ex07.q4": {
+        "the late unfreeze works": lambda: ({"head.weight", "head.bias", "backbone.8.weight", "backbone.8.bias"},),
+        "nothing changes": lambda: (set(),),
+        "not parameter names": lambda: ({"head"},),
+    },
     "ex08.q1": {
         "everything trainable": lambda: (_keras_model({"body", "head"}),),
         "nothing trainable": lambda: (_keras_model(set()),),
@@ -520,6 +536,11 @@ WRONG: dict[str, dict[str, object]] = {
         "the same number": lambda: (lambda m: m,),
         "one over": lambda: (lambda m: 1 / m,),
         "a string": lambda: (lambda m: str(1 - m),),
+    },
+    "ex08.q4": {
+        "swapped": lambda: (_running_means()[1], _running_means()[0]),
+        "ten times the momentum": lambda: (1.0, 1.0),
+        "one step each": lambda: (0.1, 0.9),
     },
     "ex09.q1": {
         "not transposed": lambda: (_torch_weights(False),),
@@ -650,6 +671,7 @@ SECRETS = {
     "ex02.q1": lambda: ["Linear(64, 10)"],
     "ex02.q2": lambda: _zoo().list(framework="onnx")[:1],
     "ex02.q3": lambda: ["parent=zp.registry()"],
+    "ex02.q4": lambda: ["': 'ok'", "DuplicateModelError'", "is 'ok'"],
     "ex03.q1": lambda: ["predict_proba(x).astype"],
     "ex03.q2": lambda: ["np.abs(onnx_out - torch_out)"],
     "ex03.q3": lambda: sorted(_refused()),
@@ -662,12 +684,15 @@ SECRETS = {
     "ex06.q1": lambda: [str(_zoo().list(task="image-classification", domain="handwritten-digits", framework="onnx"))],
     "ex06.q2": lambda: ["['a', 'b', 'd', 'f']"],
     "ex06.q3": lambda: ["'b'", "is b"],
+    "ex06.q4": lambda: ["'d'", "'a'", "is d", "is a"],
     "ex07.q1": lambda: ["Linear(64, 10)"],
     "ex07.q2": lambda: ["p.requires_grad = False"],
     "ex07.q3": lambda: ["weight_decay=0.01"],
+    "ex07.q4": lambda: ["{'head.weight', 'head.bias'}", "only the head"],
     "ex08.q1": lambda: ["layer.trainable = layer.name"],
     "ex08.q2": lambda: ["grad_req = 'null'"],
     "ex08.q3": lambda: ["1 - torch_momentum", "return 1 -"],
+    "ex08.q4": lambda: ["0.651", "0.9 ** 10", "0.9**10"],
     "ex09.q1": lambda: [".numpy().T"],
     "ex09.q2": lambda: [f"layer {_first_divergent()} "],
     "ex09.q3": lambda: ["1e-5, 0.9", "1e-05"],
@@ -743,6 +768,18 @@ def _tfsm_model(shape, permute):
     x = keras.layers.Permute(permute)(inputs) if permute else inputs
     layer = keras.layers.TFSMLayer(str(zp.model_dir("digits-cnn-savedmodel")), call_endpoint="serve")
     return keras.Model(inputs, layer(x))
+
+
+def _outcomes():
+    from zoo_patterns.exercises.ex02 import _outcomes
+
+    return _outcomes()
+
+
+def _running_means():
+    from zoo_patterns.exercises.ex08 import _running_means
+
+    return _running_means()
 
 
 def _registry_with(name, n_in, n_out):
@@ -871,7 +908,18 @@ def test_wrong_answer_is_rejected_without_the_answer(qid, label):
 @pytest.mark.parametrize("qid", QUESTIONS)
 def test_untouched_placeholder_is_not_attempted(qid):
     q = QUESTIONS[qid]
-    n_args = {"ex01.q1": 2, "ex05.q1": 2, "ex03.q1": 3, "ex04.q2": 2, "ex09.q3": 2, "ex10.q1": 2, "ex10.q2": 2, "ex11.q2": 2}
+    n_args = {
+        "ex01.q1": 2,
+        "ex05.q1": 2,
+        "ex06.q4": 2,
+        "ex08.q4": 2,
+        "ex03.q1": 3,
+        "ex04.q2": 2,
+        "ex09.q3": 2,
+        "ex10.q1": 2,
+        "ex10.q2": 2,
+        "ex11.q2": 2,
+    }
     n_args |= {"ex11.q4": 2, "ex13.q1": 2, "ex13.q2": 2, "ex13.q3": 2, "ex13.q4": 2, "ex13.q5": 2, "ex13.q6": 2}
     n_args |= {"ex13.q7": 3, "ex14.q1": 2}
     with pytest.raises(NotAttempted, match="Not attempted"):
@@ -905,13 +953,17 @@ RIGHT = {
     "ex05.q1": lambda: _hub(HUBCONF),
     "ex05.q2": lambda: (_tfsm_model((1, 8, 8), (2, 3, 1)),),
     "ex05.q3": lambda: (set(_loadable()),),
+    "ex02.q4": lambda: (dict(_outcomes()),),
     "ex06.q2": lambda: (_solution_fn("ex06", "q2", "frontier"),),
     "ex06.q3": lambda: (_solution_fn("ex06", "q3", "choose"),),
+    "ex06.q4": lambda: ("d", "a"),
     "ex07.q1": lambda: (_with_head(),),
     "ex07.q2": lambda: (_frozen(("backbone.8.", "head.")),),
+    "ex07.q4": lambda: ({"head.weight", "head.bias"},),
     "ex08.q1": lambda: (_keras_model({"head"}),),
     "ex08.q2": lambda: (_gluon_net(("backbone",)),),
     "ex08.q3": lambda: (lambda m: 1 - m,),
+    "ex08.q4": lambda: (1 - 0.9**10, 1 - 0.1**10),
     "ex09.q1": lambda: (_torch_weights(True),),
     "ex09.q3": lambda: (1e-5, 0.9),
     "ex10.q3": lambda: ("int8 onnxruntime",),

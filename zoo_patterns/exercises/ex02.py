@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from ..registry import Registry
 from . import Question, expect
 
@@ -72,4 +74,78 @@ q3 = Question(
         "Registry('lesson', parent=zp.registry()); then register 'my-model' on that one.",
     ],
     solution="lesson = Registry('lesson', parent=zp.registry())\nlesson.register('my-model', lambda: 'mine')",
+)
+
+
+# -- q4: predict, then run ---------------------------------------------------------------------------------
+def _operations() -> dict:
+    """Six things a learner might do with a child registry (question 4): each takes a fresh child."""
+    from .. import card
+
+    def twice(reg):
+        reg.register("my-model", lambda: "mine")
+        reg.register("my-model", lambda: "mine again")
+
+    return {
+        "register 'minilm-l6' in the child": lambda reg: reg.register("minilm-l6", lambda: "mine"),
+        "register 'minilm-l6' in the child, replace=True": lambda reg: reg.register("minilm-l6", lambda: "mine", replace=True),
+        "get 'minilm-l7'": lambda reg: reg.get("minilm-l7"),
+        "register 'my-model' twice": twice,
+        "unregister 'digits-cnn-torch' from the child": lambda reg: reg.unregister("digits-cnn-torch"),
+        "register 'my-model' with digits-cnn-torch's card": lambda reg: reg.register(
+            "my-model", lambda: "mine", card=card("digits-cnn-torch")
+        ),
+    }
+
+
+OPERATIONS = tuple(_operations())
+
+
+def run_operation(label: str) -> str:
+    """Run one of OPERATIONS on a fresh child of the zoo's registry: 'ok', or the name of the exception it raised."""
+    child = Registry("lesson", parent=_zoo())
+    try:
+        _operations()[label](child)
+    except Exception as exc:  # the answer is which exception
+        return type(exc).__name__
+    return "ok"
+
+
+@functools.lru_cache(maxsize=1)
+def _outcomes() -> dict:
+    return {label: run_operation(label) for label in OPERATIONS}
+
+
+def _check_outcomes(predicted) -> None:
+    expect(isinstance(predicted, dict), f"predicted should be a dict {{operation: outcome}}, got {type(predicted).__name__}.")
+    expect(
+        set(predicted) == set(OPERATIONS), f"give one prediction for each of the {len(OPERATIONS)} OPERATIONS, keyed exactly so."
+    )
+    expect(all(isinstance(v, str) for v in predicted.values()), "each outcome is 'ok' or an exception's class name (a string).")
+    wrong = sum(predicted[k] != v for k, v in _outcomes().items())
+    expect(
+        wrong == 0,
+        f"{wrong} of your {len(OPERATIONS)} predictions differ from the runs (run_operation(label) runs one). "
+        "Ask of each: does the child look in its parent, and does it write to its parent?",
+    )
+
+
+q4 = Question(
+    "q4",
+    _check_outcomes,
+    hints=[
+        "A child reads through to its parent but writes only to itself. A name already visible is a duplicate unless "
+        "you say replace=True; unknown names and mismatched cards are errors too.",
+        "Lesson 02 shows it in section '4. Scoped registries', and the errors in section '2. The workbook's `Registry`'.",
+        "The outcomes are 'ok', 'DuplicateModelError', 'ModelNotFoundError' and 'ValueError'; register() in "
+        "zoo_patterns/registry.py raises each of them.",
+    ],
+    solution="""predicted = {
+    "register 'minilm-l6' in the child": "DuplicateModelError",  # the child sees the parent's names
+    "register 'minilm-l6' in the child, replace=True": "ok",  # shadows it in the child only
+    "get 'minilm-l7'": "ModelNotFoundError",  # with 'minilm-l6' suggested
+    "register 'my-model' twice": "DuplicateModelError",
+    "unregister 'digits-cnn-torch' from the child": "ModelNotFoundError",  # only the child's own entries
+    "register 'my-model' with digits-cnn-torch's card": "ValueError",  # the name must be the card's
+}""",
 )

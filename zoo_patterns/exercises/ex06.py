@@ -86,3 +86,29 @@ q3 = Question(
     best = max(r["accuracy"] for r in rows)
     return min((r for r in rows if r["accuracy"] >= best - 0.03), key=lambda r: r["latency ms"])""",
 )
+
+
+def _choose(rows, window):
+    best = max(r["accuracy"] for r in rows)
+    return min((r for r in rows if r["accuracy"] >= best - window), key=lambda r: r["latency ms"])["name"]
+
+
+def _check_windows(narrow, wide) -> None:
+    names = [r["name"] for r in ROWS]
+    expect(narrow in names and wide in names, f"answer with two names from ROWS: {names}.")
+    expect(narrow != wide, "a 1-point window and a 10-point window keep different rows here; do they pick the same one?")
+    expect(narrow == _choose(ROWS, 0.01), "with a 1-point window, which rows are within 0.01 of the best accuracy?")
+    expect(wide == _choose(ROWS, 0.10), "with a 10-point window, which rows are left, and which of them is fastest?")
+
+
+q4 = Question(
+    "q4",
+    _check_windows,
+    hints=[
+        "The window is the rule's one knob: narrow, and only the most accurate survive; wide, and speed decides.",
+        "Lesson 06 shows it in section '3. The accuracy / latency frontier, and a rule'; try changing the window there.",
+        "Apply your choose() from Q3 by hand with 0.01 and with 0.10 in place of 0.03: best is 0.97; keep the rows at or "
+        "above best - window; take the lowest latency.",
+    ],
+    solution='narrow, wide = "d", "a"  # 1 point keeps only d (0.97); 10 points keeps a, b, d, e, and a is fastest',
+)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from . import Question, expect
 
 
@@ -87,4 +89,65 @@ q3 = Question(
         "TransferPlan.full('digits-cnn-torch', 10, head='extend', regularisation=Regularisation(weight_decay=...)) with a small positive value.",
     ],
     solution="plan_l2 = TransferPlan.full('digits-cnn-torch', 10, head='extend', regularisation=Regularisation(weight_decay=0.01))",
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _changed_by_the_late_unfreeze() -> frozenset:
+    """Freeze all but the head, build the optimizer, *then* unfreeze backbone.8, and take one step (question 4)."""
+    import torch
+
+    from .. import load
+    from ..datasets import digits_task
+
+    torch.manual_seed(0)
+    net = load("digits-cnn-torch", progress=False)
+    for p in net.parameters():
+        p.requires_grad = False
+    for p in net.head.parameters():
+        p.requires_grad = True
+    optimizer = torch.optim.SGD([p for p in net.parameters() if p.requires_grad], lr=0.1)
+    for p in net.backbone[8].parameters():  # the late unfreeze
+        p.requires_grad = True
+    before = {n: p.detach().clone() for n, p in net.named_parameters()}
+    split = digits_task(seed=0)
+    loss = torch.nn.functional.cross_entropy(net(torch.from_numpy(split.x_train[:32])), torch.from_numpy(split.y_train[:32]))
+    loss.backward()
+    optimizer.step()
+    return frozenset(n for n, p in net.named_parameters() if not torch.equal(before[n], p.detach()))
+
+
+def _check_late_unfreeze(changed) -> None:
+    expect(
+        isinstance(changed, (set, frozenset, list, tuple)),
+        f"changed should be a set of parameter names, got {type(changed).__name__}.",
+    )
+    names = [n for n, _ in _names()]
+    unknown = [c for c in changed if c not in names]
+    expect(not unknown, f"{unknown} are not parameter names of the network (net.named_parameters()).")
+    truth = _changed_by_the_late_unfreeze()
+    expect(set(changed) >= truth, "some parameters that the step changed are missing from your set.")
+    expect(
+        set(changed) <= truth,
+        "requires_grad=True gives a parameter a gradient; does that put it in the optimizer?",
+    )
+
+
+def _names():
+    from .. import load
+
+    return list(load("digits-cnn-torch", progress=False).named_parameters())
+
+
+q4 = Question(
+    "q4",
+    _check_late_unfreeze,
+    hints=[
+        "Two things must agree for a parameter to learn: it gets a gradient (requires_grad), and the optimizer holds it. "
+        "The optimizer takes its list once, when you build it.",
+        "Lesson 07 shows it in section '1. The plans': each plan sets requires_grad before the optimizer is built.",
+        "torch.optim.SGD([p for p in net.parameters() if p.requires_grad], ...) copies the list at that moment; "
+        "later flags do not add to it.",
+    ],
+    solution='changed = {"head.weight", "head.bias"}  # backbone.8 gets gradients, but the optimizer never had it',
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from . import Question, expect
 
 
@@ -70,4 +72,56 @@ q3 = Question(
         "torch: running = (1 - m) * running + m * batch. Keras: running = m * running + (1 - m) * batch.",
     ],
     solution="def keras_momentum(torch_momentum):\n    return 1 - torch_momentum",
+)
+
+
+BATCHES = 10
+
+
+@functools.lru_cache(maxsize=1)
+def _running_means() -> tuple[float, float]:
+    """A running mean that starts at 0, after BATCHES training batches whose mean is 1, with momentum=0.1 written
+    in each framework (question 4): (torch's, Keras's), measured on real layers."""
+    import keras
+    import numpy as np
+    import torch
+
+    bn = torch.nn.BatchNorm1d(1, momentum=0.1).train()
+    x = torch.ones(4, 1)
+    for _ in range(BATCHES):
+        bn(x)
+    layer = keras.layers.BatchNormalization(momentum=0.1)
+    y = np.ones((4, 1), dtype="float32")
+    for _ in range(BATCHES):
+        layer(y, training=True)
+    return float(bn.running_mean[0]), float(np.asarray(layer.moving_mean)[0])
+
+
+def _check_running_means(torch_mean, keras_mean) -> None:
+    expect(
+        isinstance(torch_mean, (int, float)) and isinstance(keras_mean, (int, float)), "give two numbers: torch_mean, keras_mean."
+    )
+    want_torch, want_keras = _running_means()
+    if abs(torch_mean - want_keras) < 1e-3 and abs(keras_mean - want_torch) < 1e-3:
+        expect(False, "the two are swapped: which framework's momentum is the weight of the new batch?")
+    expect(
+        abs(torch_mean - want_torch) < 1e-3,
+        f"torch's running mean after {BATCHES} batches is not that: apply its update rule {BATCHES} times.",
+    )
+    expect(
+        abs(keras_mean - want_keras) < 1e-3,
+        f"Keras's running mean after {BATCHES} batches is not that: apply its update rule {BATCHES} times.",
+    )
+
+
+q4 = Question(
+    "q4",
+    _check_running_means,
+    hints=[
+        "The same number, momentum=0.1, means 'keep 90% of the old value' in one framework and 'keep 10%' in the "
+        "other. Repeat each update ten times from 0 towards 1.",
+        "Lesson 08 shows it in section '1. Three frameworks, three vocabularies': both update rules, written out.",
+        "torch: r = 0.9 * r + 0.1 * 1, ten times: 1 - 0.9 ** 10. Keras: r = 0.1 * r + 0.9 * 1, ten times: 1 - 0.1 ** 10.",
+    ],
+    solution="torch_mean, keras_mean = 1 - 0.9**10, 1 - 0.1**10  # 0.651 and 0.9999999999",
 )
