@@ -31,7 +31,7 @@ if "google.colab" in sys.modules:
 # %%
 import zoo_patterns
 from zoo_patterns.exercises import ____
-from zoo_patterns.exercises.ex00 import q1, q2, q3
+from zoo_patterns.exercises.ex00 import SETTINGS, device_with, q1, q2, q3, q4
 
 zoo_patterns.quiet()
 
@@ -67,3 +67,15 @@ def framework_versions():
 
 # %% tags=["check"]
 q3.check(framework_versions)
+
+# %% [markdown]
+# ## Q4 · Predict, then run: what the device setting accepts
+# `ZOO_PATTERNS_DEVICE` overrides the device the workbook picks. For each value in `SETTINGS`
+# (`""` means unset), **predict** what `zoo_patterns.device()` returns, or the class name of
+# the exception it raises. Write `predicted = {value: result}`; `device_with(value)` runs one.
+
+# %%
+predicted = ____
+
+# %% tags=["check"]
+q4.check(predicted)

@@ -31,7 +31,7 @@ if "google.colab" in sys.modules:
 # %%
 import zoo_patterns
 from zoo_patterns.exercises import ____
-from zoo_patterns.exercises.ex00 import q1, q2, q3
+from zoo_patterns.exercises.ex00 import SETTINGS, device_with, q1, q2, q3, q4
 
 zoo_patterns.quiet()
 
@@ -80,3 +80,28 @@ def framework_versions():
 
 # %% tags=["check"]
 q3.check(framework_versions)
+
+# %% [markdown]
+# ## Q4 · Predict, then run: what the device setting accepts
+# `ZOO_PATTERNS_DEVICE` overrides the device the workbook picks. For each value in `SETTINGS`
+# (`""` means unset), **predict** what `zoo_patterns.device()` returns, or the class name of
+# the exception it raises. Write `predicted = {value: result}`; `device_with(value)` runs one.
+
+# %%
+# BEGIN SOLUTION
+#> predicted = ____
+import torch
+
+predicted = {
+    "CUDA": "cuda",  # lower-cased
+    " cpu ": "cpu",  # stripped
+    "gpu": "ValueError",  # not a torch device name
+    "cuda:1": "cuda:1",  # accepted as written: device() does not check that a second GPU exists
+    "": "cuda" if torch.cuda.is_available() else "cpu",  # unset: chosen automatically
+}
+for value in SETTINGS:
+    print(f"{value!r:10} {device_with(value)}")
+# END SOLUTION
+
+# %% tags=["check"]
+q4.check(predicted)

@@ -386,6 +386,12 @@ WRONG: dict[str, dict[str, object]] = {
         "import-time versions mistyped": lambda: (lambda: dict.fromkeys(FRAMEWORKS, "0.0"),),
         "a dict, not a function": lambda: ({n: md.version(n) for n in FRAMEWORKS},),
     },
+    "ex00.q4": {
+        "the text taken as typed": lambda: ({**_device_truth(), "CUDA": "CUDA", " cpu ": " cpu "},),
+        "gpu accepted": lambda: ({**_device_truth(), "gpu": "cuda"},),
+        "cuda:1 refused": lambda: ({**_device_truth(), "cuda:1": "ValueError"},),
+        "one missing": lambda: (dict(list(_device_truth().items())[1:]),),
+    },
     "ex01.q1": {
         "the paraphrase": lambda: (2, _similarity()),
         "itself": lambda: (0, _similarity()),
@@ -665,6 +671,7 @@ SECRETS = {
     "ex00.q1": lambda: [f"'{_settings().device()}'"],
     "ex00.q2": lambda: [str(_settings().cache_dir()), "cache_dir()"],
     "ex00.q3": lambda: ["importlib.metadata"],
+    "ex00.q4": lambda: ["': 'cuda'", "': 'ValueError'", "is ValueError"],
     "ex01.q1": lambda: ["predicted_closest = 1", "closest is 1", "sentence 1 is", "The mat sat on the cat"],
     "ex01.q2": lambda: [f"'{f}'" for f in sorted(_vad_frameworks())[:1]],
     "ex01.q3": lambda: ["argmax", "axis=1"],
@@ -780,6 +787,12 @@ def _running_means():
     from zoo_patterns.exercises.ex08 import _running_means
 
     return _running_means()
+
+
+def _device_truth():
+    from zoo_patterns.exercises.ex00 import SETTINGS, device_with
+
+    return {v: device_with(v) for v in SETTINGS}
 
 
 def _registry_with(name, n_in, n_out):
@@ -941,6 +954,7 @@ RIGHT = {
     "ex00.q1": lambda: (_settings().device(),),
     "ex00.q2": lambda: (_settings().cache_dir(),),
     "ex00.q3": lambda: (lambda: {n: md.version(n) for n in FRAMEWORKS},),
+    "ex00.q4": lambda: (_device_truth(),),
     "ex01.q1": lambda: (1, _similarity()),
     "ex01.q2": lambda: (_vad_frameworks(),),
     "ex01.q3": lambda: (lambda logits, labels: float((np.argmax(logits, axis=1) == labels).mean()),),

@@ -70,3 +70,49 @@ q3 = Question(
 def framework_versions():
     return {name: md.version(name) for name in ("torch", "tensorflow", "mxnet", "transformers")}""",
 )
+
+
+SETTINGS = ("CUDA", " cpu ", "gpu", "cuda:1", "")  # values of ZOO_PATTERNS_DEVICE; "" means unset
+
+
+def device_with(value: str) -> str:
+    """settings.device() with ZOO_PATTERNS_DEVICE set to ``value`` ("" unsets it): the device, or the exception's name."""
+    import os
+
+    old = os.environ.pop("ZOO_PATTERNS_DEVICE", None)
+    try:
+        if value:
+            os.environ["ZOO_PATTERNS_DEVICE"] = value
+        return settings.device()
+    except Exception as exc:  # the answer is which exception
+        return type(exc).__name__
+    finally:
+        os.environ.pop("ZOO_PATTERNS_DEVICE", None)
+        if old is not None:
+            os.environ["ZOO_PATTERNS_DEVICE"] = old
+
+
+def _check_device_settings(predicted) -> None:
+    expect(isinstance(predicted, dict), f"predicted should be a dict {{value: device}}, got {type(predicted).__name__}.")
+    expect(set(predicted) == set(SETTINGS), f"give one prediction for each of the {len(SETTINGS)} SETTINGS, keyed exactly so.")
+    wrong = [v for v in SETTINGS if predicted[v] != device_with(v)]
+    expect(
+        not wrong,
+        f"{len(wrong)} of your {len(SETTINGS)} predictions differ from the runs (device_with(value) runs one). "
+        "Read device() in zoo_patterns/settings.py: what does it do to the text first, and what does it refuse?",
+    )
+
+
+q4 = Question(
+    "q4",
+    _check_device_settings,
+    hints=[
+        "An environment variable is text someone typed: the package tidies it before use, refuses what it cannot "
+        "honour, and chooses by itself when the variable is unset.",
+        "Lesson 00 shows it in section '2. The device'; device() in zoo_patterns/settings.py is a dozen lines.",
+        "device() strips and lower-cases the value, accepts cpu, cuda and cuda:N without checking the GPU exists, "
+        "raises ValueError otherwise, and unset means cuda if torch sees a GPU, else cpu.",
+    ],
+    solution="""predicted = {"CUDA": "cuda", " cpu ": "cpu", "gpu": "ValueError", "cuda:1": "cuda:1",
+             "": "cuda" if torch.cuda.is_available() else "cpu"}""",
+)
