@@ -79,3 +79,16 @@ predicted = ____
 
 # %% tags=["check"]
 q4.check(predicted)
+
+# %% [markdown]
+# ## Review questions
+# Open questions, not checked: answer them in your own words, in the cell below or on paper.
+# (The solution notebook has answers.)
+#
+# 1. Why does the workbook read framework versions from the installed metadata rather than from
+#    each framework's `__version__`?
+# 2. What goes wrong if every lesson picks its own device?
+# 3. Why must the cache never default to a temporary directory?
+
+# %%
+# Your answers, as comments (or add a markdown cell).

@@ -92,3 +92,16 @@ try:
     print(f"yours: {top1_accuracy(logits, split.y_test):.4f}, card: {zp.card('digits-cnn-torch').metric('accuracy'):.4f}")
 except NotImplementedError:
     print("Fill in top1_accuracy above first.")
+
+# %% [markdown]
+# ## Review questions
+# Open questions, not checked: answer them in your own words, in the cell below or on paper.
+# (The solution notebook has answers.)
+#
+# 1. Name three things a model card tells you that the weights file cannot.
+# 2. In Q1 MiniLM put 'The mat sat on the cat.' nearer to 'The cat sat on the mat.' than a
+#    paraphrase. Why, and what does it mean for using it?
+# 3. When does a pretrained start not help?
+
+# %%
+# Your answers, as comments (or add a markdown cell).

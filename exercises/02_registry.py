@@ -83,3 +83,15 @@ predicted = ____
 
 # %% tags=["check"]
 q4.check(predicted)
+
+# %% [markdown]
+# ## Review questions
+# Open questions, not checked: answer them in your own words, in the cell below or on paper.
+# (The solution notebook has answers.)
+#
+# 1. Why does a registry store a factory rather than a built model?
+# 2. What do scoped (child) registries buy a lesson or a test?
+# 3. Why is a duplicate name an error rather than a silent overwrite?
+
+# %%
+# Your answers, as comments (or add a markdown cell).

@@ -100,3 +100,15 @@ refused = ____
 
 # %% tags=["check"]
 q3.check(refused)
+
+# %% [markdown]
+# ## Review questions
+# Open questions, not checked: answer them in your own words, in the cell below or on paper.
+# (The solution notebook has answers.)
+#
+# 1. Why does the spec check live in the base class's `predict` and not in each adapter?
+# 2. In Q3 float64 was accepted but integers were refused. Is that the right rule?
+# 3. Parity between two runtimes is about 1e-7, not 0. Why, and what tolerance would you accept?
+
+# %%
+# Your answers, as comments (or add a markdown cell).

@@ -96,3 +96,16 @@ q3.check(repaired)
 
 # %%
 server.stop()
+
+# %% [markdown]
+# ## Review questions
+# Open questions, not checked: answer them in your own words, in the cell below or on paper.
+# (The solution notebook has answers.)
+#
+# 1. Why check the size before the hash?
+# 2. Q3 showed the stamp check serving a file whose bytes changed but whose stamp was restored.
+#    When is that acceptable, and what would you do for a shared cache?
+# 3. What should offline mode do with a model that is not cached?
+
+# %%
+# Your answers, as comments (or add a markdown cell).

@@ -99,3 +99,16 @@ loadable = ____
 
 # %% tags=["check"]
 q3.check(loadable)
+
+# %% [markdown]
+# ## Review questions
+# Open questions, not checked: answer them in your own words, in the cell below or on paper.
+# (The solution notebook has answers.)
+#
+# 1. What does `torch.hub.load` run that loading a safetensors file does not, and what follows
+#    for trust?
+# 2. Why did `hub.KerasLayer` break in Keras 3, and what replaced it?
+# 3. A Gluon `.params` file loads into only one build. Where should the build's arguments live?
+
+# %%
+# Your answers, as comments (or add a markdown cell).

@@ -87,3 +87,15 @@ narrow, wide = ____, ____
 
 # %% tags=["check"]
 q4.check(narrow, wide)
+
+# %% [markdown]
+# ## Review questions
+# Open questions, not checked: answer them in your own words, in the cell below or on paper.
+# (The solution notebook has answers.)
+#
+# 1. Why benchmark candidates on your own data rather than trust the card's accuracy?
+# 2. Q4 showed the pick moving with the window. How would you choose the window?
+# 3. When is a more complex model not worth it even if it is more accurate?
+
+# %%
+# Your answers, as comments (or add a markdown cell).

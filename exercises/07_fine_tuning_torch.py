@@ -89,3 +89,16 @@ changed = ____
 
 # %% tags=["check"]
 q4.check(changed)
+
+# %% [markdown]
+# ## Review questions
+# Open questions, not checked: answer them in your own words, in the cell below or on paper.
+# (The solution notebook has answers.)
+#
+# 1. When would you freeze all but the head, and when fine-tune everything?
+# 2. Q4's late unfreeze gave the block gradients but never updated it. How would you guard
+#    against it?
+# 3. Why is accuracy not enough on the fine-tuned model?
+
+# %%
+# Your answers, as comments (or add a markdown cell).

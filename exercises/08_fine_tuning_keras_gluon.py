@@ -81,3 +81,17 @@ torch_mean, keras_mean = ____, ____
 
 # %% tags=["check"]
 q4.check(torch_mean, keras_mean)
+
+# %% [markdown]
+# ## Review questions
+# Open questions, not checked: answer them in your own words, in the cell below or on paper.
+# (The solution notebook has answers.)
+#
+# 1. Keras freezes layers, Gluon parameters, torch tensors. What does that change when you port
+#    a freezing plan?
+# 2. Q4: a converter copied momentum=0.1 into Keras. What would you see in training, and how
+#    would you catch it?
+# 3. What does a frozen Keras BatchNormalization layer do in training mode?
+
+# %%
+# Your answers, as comments (or add a markdown cell).

@@ -74,3 +74,15 @@ epsilon, momentum = ____, ____
 
 # %% tags=["check"]
 q3.check(epsilon, momentum)
+
+# %% [markdown]
+# ## Review questions
+# Open questions, not checked: answer them in your own words, in the cell below or on paper.
+# (The solution notebook has answers.)
+#
+# 1. Why compare layer by layer and not only the final outputs?
+# 2. Which constants must a converter carry instead of using the target's defaults?
+# 3. Why do round trips (A to B to A) help?
+
+# %%
+# Your answers, as comments (or add a markdown cell).

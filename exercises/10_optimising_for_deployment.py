@@ -75,3 +75,16 @@ choice = ____
 
 # %% tags=["check"]
 q3.check(choice)
+
+# %% [markdown]
+# ## Review questions
+# Open questions, not checked: answer them in your own words, in the cell below or on paper.
+# (The solution notebook has answers.)
+#
+# 1. Q1 found that unstructured pruning left the file size unchanged. What would make it smaller
+#    or faster?
+# 2. Why choose by a rule with a quality bar first, then speed?
+# 3. Why can a timing from one run mislead, and how did lesson 10 guard against it?
+
+# %%
+# Your answers, as comments (or add a markdown cell).

@@ -94,3 +94,15 @@ partitions, step = ____, ____
 
 # %% tags=["check"]
 q4.check(partitions, step)
+
+# %% [markdown]
+# ## Review questions
+# Open questions, not checked: answer them in your own words, in the cell below or on paper.
+# (The solution notebook has answers.)
+#
+# 1. Why does a claim need both a small p-value and a large effect size?
+# 2. What does a derived model's card owe its parent?
+# 3. With 8 target words there are only 70 partitions. What does that limit?
+
+# %%
+# Your answers, as comments (or add a markdown cell).

@@ -95,3 +95,15 @@ def test_unknown_name_is_reported(vm):
 
 # %% tags=["check"]
 q3.check(test_unknown_name_is_reported)
+
+# %% [markdown]
+# ## Review questions
+# Open questions, not checked: answer them in your own words, in the cell below or on paper.
+# (The solution notebook has answers.)
+#
+# 1. What can you test in MVVM without a browser that you cannot in MVC?
+# 2. Why must a test be shown to fail on a broken implementation?
+# 3. Where should a rule such as 'count follows results' live, and why?
+
+# %%
+# Your answers, as comments (or add a markdown cell).

@@ -131,3 +131,17 @@ found = ____
 
 # %% tags=["check"]
 q7.check(found, card, tuned_card)
+
+# %% [markdown]
+# ## Review questions
+# Open questions, not checked: answer them in your own words, in the cell below or on paper.
+# (The solution notebook has answers.)
+#
+# 1. Which card fields did you have to change before the publisher accepted your card, and why
+#    does each matter?
+# 2. What did fine-tuning on the noisy domain cost on the original digits, and how would you
+#    find out?
+# 3. What would you check before publishing the quantised model in place of the float one?
+
+# %%
+# Your answers, as comments (or add a markdown cell).

@@ -68,3 +68,15 @@ bn_mode = ____
 
 # %% tags=["check"]
 q3.check(bn_mode)
+
+# %% [markdown]
+# ## Review questions
+# Open questions, not checked: answer them in your own words, in the cell below or on paper.
+# (The solution notebook has answers.)
+#
+# 1. Why must every rank compute the same shuffle?
+# 2. Why does BatchNorm break parity between one process and two, and what are the fixes?
+# 3. What should happen when one process dies?
+
+# %%
+# Your answers, as comments (or add a markdown cell).

@@ -105,3 +105,27 @@ for value in SETTINGS:
 
 # %% tags=["check"]
 q4.check(predicted)
+
+# %% [markdown]
+# ## Review questions
+# Open questions, not checked: answer them in your own words, in the cell below or on paper.
+# (The solution notebook has answers.)
+#
+# 1. Why does the workbook read framework versions from the installed metadata rather than from
+#    each framework's `__version__`?
+# 2. What goes wrong if every lesson picks its own device?
+# 3. Why must the cache never default to a temporary directory?
+
+# %%
+# BEGIN SOLUTION
+#> # Your answers, as comments (or add a markdown cell).
+# 1. Importing TensorFlow, MXNet and transformers takes seconds and can fail for reasons
+#    unrelated to the question; the metadata answers what is installed without running any of
+#    it. The cost: it says what pip installed, not what actually imports.
+# 2. Two lessons could disagree (one on the GPU, one on the CPU), timings and numerics would not
+#    be comparable, and there would be no single switch (`ZOO_PATTERNS_DEVICE`) to override it.
+#    One function makes the choice visible and testable.
+# 3. A temp directory is cleared on reboot or per session, so every run would re-download the
+#    models; worse, two processes could each make their own and never share. A stable, user-
+#    level cache is what makes a cache hit and offline mode possible.
+# END SOLUTION

@@ -104,3 +104,26 @@ try:
     print(f"yours: {top1_accuracy(logits, split.y_test):.4f}, card: {zp.card('digits-cnn-torch').metric('accuracy'):.4f}")
 except NotImplementedError:
     print("Fill in top1_accuracy above first.")
+
+# %% [markdown]
+# ## Review questions
+# Open questions, not checked: answer them in your own words, in the cell below or on paper.
+# (The solution notebook has answers.)
+#
+# 1. Name three things a model card tells you that the weights file cannot.
+# 2. In Q1 MiniLM put 'The mat sat on the cat.' nearer to 'The cat sat on the mat.' than a
+#    paraphrase. Why, and what does it mean for using it?
+# 3. When does a pretrained start not help?
+
+# %%
+# BEGIN SOLUTION
+#> # Your answers, as comments (or add a markdown cell).
+# 1. The task and domain it was trained for; the input spec (shape, dtype, value range,
+#    preprocessing); its measured metrics, licence, provenance and known limitations or biases.
+# 2. A mean of contextual word vectors is dominated by which words occur, and barely by their
+#    order. Use it for topical similarity, not for who-did-what-to-whom; check a pretrained
+#    model on the distinctions your task needs.
+# 3. When the new domain is far from the pretraining domain (different inputs or labels), when
+#    there is plenty of labelled data and compute, or when the pretrained model's input spec or
+#    licence does not fit.
+# END SOLUTION

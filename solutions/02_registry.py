@@ -106,3 +106,24 @@ for label in OPERATIONS:
 
 # %% tags=["check"]
 q4.check(predicted)
+
+# %% [markdown]
+# ## Review questions
+# Open questions, not checked: answer them in your own words, in the cell below or on paper.
+# (The solution notebook has answers.)
+#
+# 1. Why does a registry store a factory rather than a built model?
+# 2. What do scoped (child) registries buy a lesson or a test?
+# 3. Why is a duplicate name an error rather than a silent overwrite?
+
+# %%
+# BEGIN SOLUTION
+#> # Your answers, as comments (or add a markdown cell).
+# 1. Building loads weights and allocates memory; a catalogue of dozens of models must list and
+#    filter them for free, and build only the one asked for, with arguments.
+# 2. They can add or shadow models without touching the shared zoo, so nothing leaks between
+#    lessons or tests, and the parent's catalogue is still visible.
+# 3. Two packages registering the same name would otherwise replace each other depending on
+#    import order; an error with `replace=True` as the explicit way out makes the override a
+#    decision.
+# END SOLUTION

@@ -133,3 +133,25 @@ for name, x in candidates().items():
 
 # %% tags=["check"]
 q3.check(refused)
+
+# %% [markdown]
+# ## Review questions
+# Open questions, not checked: answer them in your own words, in the cell below or on paper.
+# (The solution notebook has answers.)
+#
+# 1. Why does the spec check live in the base class's `predict` and not in each adapter?
+# 2. In Q3 float64 was accepted but integers were refused. Is that the right rule?
+# 3. Parity between two runtimes is about 1e-7, not 0. Why, and what tolerance would you accept?
+
+# %%
+# BEGIN SOLUTION
+#> # Your answers, as comments (or add a markdown cell).
+# 1. So that every adapter gets it, and no adapter can forget it or bypass it; an adapter only
+#    writes the framework-specific `_predict`.
+# 2. Casting float64 to float32 loses nothing a model cares about; integer pixels almost always
+#    mean the preprocessing (dividing by 16) was skipped, so refusing them catches a real
+#    mistake.
+# 3. Different kernels sum in different orders and fuse operations, so float32 rounding differs.
+#    Accept differences near float32 precision times the depth of the network (around 1e-5
+#    here), and check that the predicted classes agree.
+# END SOLUTION

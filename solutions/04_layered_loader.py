@@ -130,3 +130,25 @@ q3.check(repaired)
 
 # %%
 server.stop()
+
+# %% [markdown]
+# ## Review questions
+# Open questions, not checked: answer them in your own words, in the cell below or on paper.
+# (The solution notebook has answers.)
+#
+# 1. Why check the size before the hash?
+# 2. Q3 showed the stamp check serving a file whose bytes changed but whose stamp was restored.
+#    When is that acceptable, and what would you do for a shared cache?
+# 3. What should offline mode do with a model that is not cached?
+
+# %%
+# BEGIN SOLUTION
+#> # Your answers, as comments (or add a markdown cell).
+# 1. It costs one stat and catches truncated downloads, the commonest damage, without reading
+#    the file.
+# 2. On a personal cache, where only the loader writes, a changed stamp is the signal that
+#    matters and a hit costs a stat. For a shared or untrusted cache use `verify='full'`, or
+#    verify on a schedule.
+# 3. Fail at once with a clear error naming the model and how to fetch it, rather than time out
+#    on the network or silently use another version.
+# END SOLUTION

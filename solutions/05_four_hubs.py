@@ -128,3 +128,25 @@ for label in BUILDS:
 
 # %% tags=["check"]
 q3.check(loadable)
+
+# %% [markdown]
+# ## Review questions
+# Open questions, not checked: answer them in your own words, in the cell below or on paper.
+# (The solution notebook has answers.)
+#
+# 1. What does `torch.hub.load` run that loading a safetensors file does not, and what follows
+#    for trust?
+# 2. Why did `hub.KerasLayer` break in Keras 3, and what replaced it?
+# 3. A Gluon `.params` file loads into only one build. Where should the build's arguments live?
+
+# %%
+# BEGIN SOLUTION
+#> # Your answers, as comments (or add a markdown cell).
+# 1. It imports and runs the repository's `hubconf.py`: arbitrary code. Load only repositories
+#    you trust, pinned to a commit; safetensors holds only tensors.
+# 2. Keras 3 is a separate multi-backend package, and `KerasLayer` subclasses the old `tf.keras`
+#    layer. `keras.layers.TFSMLayer` wraps a SavedModel signature as a Keras 3 layer (or keep
+#    `tf_keras` for old code).
+# 3. Next to the weights, in a config the loader reads (the zoo's `config.json`), so nobody has
+#    to guess the architecture.
+# END SOLUTION

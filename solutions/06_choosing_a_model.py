@@ -104,3 +104,23 @@ narrow, wide = "d", "a"  # 1 point keeps only d (0.97); 10 points keeps a, b, d 
 
 # %% tags=["check"]
 q4.check(narrow, wide)
+
+# %% [markdown]
+# ## Review questions
+# Open questions, not checked: answer them in your own words, in the cell below or on paper.
+# (The solution notebook has answers.)
+#
+# 1. Why benchmark candidates on your own data rather than trust the card's accuracy?
+# 2. Q4 showed the pick moving with the window. How would you choose the window?
+# 3. When is a more complex model not worth it even if it is more accurate?
+
+# %%
+# BEGIN SOLUTION
+#> # Your answers, as comments (or add a markdown cell).
+# 1. The card's number is on its own test set; your domain, classes and preprocessing differ,
+#    and the ranking can change.
+# 2. From what an error costs against what latency costs in the application, stated before
+#    looking at the results, so the rule is not tuned to pick a favourite.
+# 3. When the gain is within the noise of the benchmark, when it breaks a latency or size
+#    budget, or when it adds a runtime or licence you must maintain.
+# END SOLUTION

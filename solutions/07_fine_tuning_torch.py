@@ -104,3 +104,25 @@ changed = {"head.weight", "head.bias"}  # backbone.8 gets gradients, but the opt
 
 # %% tags=["check"]
 q4.check(changed)
+
+# %% [markdown]
+# ## Review questions
+# Open questions, not checked: answer them in your own words, in the cell below or on paper.
+# (The solution notebook has answers.)
+#
+# 1. When would you freeze all but the head, and when fine-tune everything?
+# 2. Q4's late unfreeze gave the block gradients but never updated it. How would you guard
+#    against it?
+# 3. Why is accuracy not enough on the fine-tuned model?
+
+# %%
+# BEGIN SOLUTION
+#> # Your answers, as comments (or add a markdown cell).
+# 1. With few labels and a domain close to the pretraining one, freeze most of it (fewer
+#    parameters to overfit). With more data or a distant domain, unfreeze more, with a smaller
+#    learning rate and regularisation.
+# 2. Set requires_grad before building the optimizer (or rebuild it after), and assert which
+#    parameters the optimizer holds, or that they changed after one step.
+# 3. With unbalanced classes it hides a class that is always missed; the confusion matrix and
+#    per-class precision, recall and F1 show which mistakes are made.
+# END SOLUTION

@@ -96,3 +96,26 @@ torch_mean, keras_mean = 1 - 0.9**10, 1 - 0.1**10  # 0.651 and 0.9999999999: Ker
 
 # %% tags=["check"]
 q4.check(torch_mean, keras_mean)
+
+# %% [markdown]
+# ## Review questions
+# Open questions, not checked: answer them in your own words, in the cell below or on paper.
+# (The solution notebook has answers.)
+#
+# 1. Keras freezes layers, Gluon parameters, torch tensors. What does that change when you port
+#    a freezing plan?
+# 2. Q4: a converter copied momentum=0.1 into Keras. What would you see in training, and how
+#    would you catch it?
+# 3. What does a frozen Keras BatchNormalization layer do in training mode?
+
+# %%
+# BEGIN SOLUTION
+#> # Your answers, as comments (or add a markdown cell).
+# 1. The unit you name differs, so the plan must be written as 'which parts learn' and
+#    translated per framework; check by listing what is trainable afterwards.
+# 2. Keras's running statistics would follow each batch almost exactly, so evaluation would be
+#    noisy and worse than training. A converter test that compares running statistics after a
+#    few batches catches it.
+# 3. In Keras 3, `trainable=False` also makes it run in inference mode, using its moving
+#    statistics; torch keeps updating them unless the module is in eval mode.
+# END SOLUTION

@@ -87,3 +87,23 @@ epsilon, momentum = 1e-5, 0.9
 
 # %% tags=["check"]
 q3.check(epsilon, momentum)
+
+# %% [markdown]
+# ## Review questions
+# Open questions, not checked: answer them in your own words, in the cell below or on paper.
+# (The solution notebook has answers.)
+#
+# 1. Why compare layer by layer and not only the final outputs?
+# 2. Which constants must a converter carry instead of using the target's defaults?
+# 3. Why do round trips (A to B to A) help?
+
+# %%
+# BEGIN SOLUTION
+#> # Your answers, as comments (or add a markdown cell).
+# 1. A final difference says something is wrong; the first layer that differs says where, and
+#    every later layer only inherits the error.
+# 2. Epsilon and momentum of normalisation layers, padding and stride, and layout (NCHW against
+#    NHWC), plus any activation or pooling parameters.
+# 3. They test the converter in both directions with the original as the reference, catching
+#    errors that cancel one way or that only show on the way back.
+# END SOLUTION

@@ -89,3 +89,24 @@ choice = min(keep, key=lambda r: r["ms"])["name"]
 
 # %% tags=["check"]
 q3.check(choice)
+
+# %% [markdown]
+# ## Review questions
+# Open questions, not checked: answer them in your own words, in the cell below or on paper.
+# (The solution notebook has answers.)
+#
+# 1. Q1 found that unstructured pruning left the file size unchanged. What would make it smaller
+#    or faster?
+# 2. Why choose by a rule with a quality bar first, then speed?
+# 3. Why can a timing from one run mislead, and how did lesson 10 guard against it?
+
+# %%
+# BEGIN SOLUTION
+#> # Your answers, as comments (or add a markdown cell).
+# 1. A sparse storage format or compression, and a runtime with sparse kernels; or structured
+#    pruning, which removes whole channels.
+# 2. A fast model below the bar is not a candidate at all; ranking by speed alone rewards the
+#    model that gave up the most accuracy.
+# 3. Other processes, warm-up and frequency scaling move timings; the lesson interleaves
+#    variants in rounds and keeps claims only where the effect is several times its spread.
+# END SOLUTION

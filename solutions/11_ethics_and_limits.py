@@ -111,3 +111,23 @@ step = 1 / partitions
 
 # %% tags=["check"]
 q4.check(partitions, step)
+
+# %% [markdown]
+# ## Review questions
+# Open questions, not checked: answer them in your own words, in the cell below or on paper.
+# (The solution notebook has answers.)
+#
+# 1. Why does a claim need both a small p-value and a large effect size?
+# 2. What does a derived model's card owe its parent?
+# 3. With 8 target words there are only 70 partitions. What does that limit?
+
+# %%
+# BEGIN SOLUTION
+#> # Your answers, as comments (or add a markdown cell).
+# 1. A small p-value alone can come from a tiny effect on many samples; a large effect on few
+#    words may be chance. Both together make a claim worth reporting.
+# 2. Its provenance (which parent, which version, how it was made), a licence compatible with
+#    the parent's, and the parent's known biases unless they were measured again.
+# 3. The smallest p-value is 1/70, so no test this small can be more significant than that;
+#    conclusions need more words or another test.
+# END SOLUTION

@@ -115,3 +115,23 @@ def test_unknown_name_is_reported(vm):
 
 # %% tags=["check"]
 q3.check(test_unknown_name_is_reported)
+
+# %% [markdown]
+# ## Review questions
+# Open questions, not checked: answer them in your own words, in the cell below or on paper.
+# (The solution notebook has answers.)
+#
+# 1. What can you test in MVVM without a browser that you cannot in MVC?
+# 2. Why must a test be shown to fail on a broken implementation?
+# 3. Where should a rule such as 'count follows results' live, and why?
+
+# %%
+# BEGIN SOLUTION
+#> # Your answers, as comments (or add a markdown cell).
+# 1. The whole state and its rules: the view model is plain objects with traits, so tests set
+#    inputs and read outputs; in MVC the logic talks to the widgets.
+# 2. A test that passes on everything proves nothing; running it against a deliberately broken
+#    view model shows it checks the rule.
+# 3. In the view model, as an observer on results, so every view bound to count stays right and
+#    the rule is tested once.
+# END SOLUTION

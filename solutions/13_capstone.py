@@ -172,3 +172,25 @@ found = list(vm.results)
 
 # %% tags=["check"]
 q7.check(found, card, tuned_card)
+
+# %% [markdown]
+# ## Review questions
+# Open questions, not checked: answer them in your own words, in the cell below or on paper.
+# (The solution notebook has answers.)
+#
+# 1. Which card fields did you have to change before the publisher accepted your card, and why
+#    does each matter?
+# 2. What did fine-tuning on the noisy domain cost on the original digits, and how would you
+#    find out?
+# 3. What would you check before publishing the quantised model in place of the float one?
+
+# %%
+# BEGIN SOLUTION
+#> # Your answers, as comments (or add a markdown cell).
+# 1. The name and the licence (the base card has placeholders), num_params and a measured
+#    accuracy metric: to find the model, to be allowed to use it, and to compare it honestly.
+# 2. Measure the tuned model on `digits().x_test` too; a drop there is forgetting, which a
+#    partial plan or mixing in original data reduces.
+# 3. Its accuracy on the same test sets against the bar, its size and latency on the target
+#    machine, and a card of its own whose provenance names the float model.
+# END SOLUTION

@@ -80,3 +80,24 @@ bn_mode = "frozen"
 
 # %% tags=["check"]
 q3.check(bn_mode)
+
+# %% [markdown]
+# ## Review questions
+# Open questions, not checked: answer them in your own words, in the cell below or on paper.
+# (The solution notebook has answers.)
+#
+# 1. Why must every rank compute the same shuffle?
+# 2. Why does BatchNorm break parity between one process and two, and what are the fixes?
+# 3. What should happen when one process dies?
+
+# %%
+# BEGIN SOLUTION
+#> # Your answers, as comments (or add a markdown cell).
+# 1. So that the ranks split one permutation into disjoint shards; different shuffles would give
+#    some examples twice and others not at all.
+# 2. Each rank normalises with statistics of its own share of the batch, not of the global
+#    batch. Freeze the pretrained statistics, or synchronise them across ranks (SyncBatchNorm,
+#    which needs GPUs here).
+# 3. The launcher should stop the others and report which rank failed and why, rather than hang
+#    waiting at the next collective.
+# END SOLUTION

@@ -1009,3 +1009,26 @@ def _solution_verify():
 def test_the_solution_passes(qid, capsys):
     assert QUESTIONS[qid].check(*RIGHT[qid]()) is True
     assert "Correct" in capsys.readouterr().out
+
+
+# -- review questions ---------------------------------------------------------------------------------------
+ROOT = Path(__file__).resolve().parent.parent
+STEMS = sorted(p.stem for p in (ROOT / "solutions").glob("*.py"))
+
+
+def _review(path):
+    text = path.read_text(encoding="utf-8")
+    assert "# ## Review questions" in text, f"{path.name} has no review questions"
+    tail = text[text.index("# ## Review questions") :]
+    questions_cell, _, answers_cell = tail.partition("\n# %%\n")
+    return re.findall(r"^# (\d+)\. ", questions_cell, re.M), answers_cell
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_review_questions_end_every_exercise_with_answers_in_the_solution(stem):
+    questions, answers = _review(ROOT / "solutions" / f"{stem}.py")
+    assert 3 <= len(questions) <= 5, f"{stem}: {len(questions)} review questions; three to five"
+    assert re.findall(r"^# (\d+)\. ", answers, re.M) == questions, f"{stem}: one answer per review question"
+    assert answers.lstrip().startswith("# BEGIN SOLUTION"), f"{stem}: the answers must be a solution region"
+    ex_questions, ex_answers = _review(ROOT / "exercises" / f"{stem}.py")
+    assert ex_questions == questions and not re.findall(r"^# \d+\. ", ex_answers, re.M), f"{stem}: the exercise shows answers"
