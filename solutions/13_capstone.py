@@ -24,7 +24,7 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # Exercise 13 · Capstone
 #
-# Your model through every pattern of the workbook: card, publish, serve and load, fine-tune,
+# Your model, chosen under a stated budget, through every pattern of the workbook: card, publish, serve and load, fine-tune,
 # quantise, audit, browse. Each step has a check; lesson 13 shows every step once.
 
 # %%
@@ -36,7 +36,24 @@ from zoo_patterns.audit import audit_cards  # noqa: F401 (for you to try)
 from zoo_patterns.cards import Metric
 from zoo_patterns.convert.folder import derived_card
 from zoo_patterns.exercises import ____
-from zoo_patterns.exercises.ex13 import digits, noisy_digits, q1, q2, q3, q4, q5, q6, q7, train_my_model
+from zoo_patterns.exercises.ex13 import (
+    BUDGET_PARAMS,
+    HIDDENS,
+    MIN_ACCURACY,
+    WIDTHS,
+    digits,
+    noisy_digits,
+    params_of,
+    q0,
+    q1,
+    q2,
+    q3,
+    q4,
+    q5,
+    q6,
+    q7,
+    train_my_model,
+)
 from zoo_patterns.loader.serve import ZooServer
 from zoo_patterns.optimize.quantize import torch_dynamic_int8
 from zoo_patterns.transfer import TransferPlan
@@ -49,10 +66,34 @@ from zoo_patterns.zoo.catalog import digits_fields
 zp.quiet()
 work = Path(tempfile.mkdtemp(prefix="exercise13-"))
 my_zoo, cache = work / "my-zoo", work / "cache"
-net = train_my_model()  # your model: a small CNN trained from scratch on all ten digits
 noisy = noisy_digits()  # step 4's new domain
 base_card = zp.ModelCard(name="CHANGE-ME", **{**digits_fields("torch", "safetensors", "NCHW"), "license": "unknown"})
-print(f"{torch_digits.num_params(net):,} parameters")
+
+# %% [markdown]
+# ## Step 0: your model, chosen by a rule
+#
+# Your model is a small CNN for all ten digits, and you choose its size: `width` from `WIDTHS`
+# (channels of the first convolution) and `hidden` from `HIDDENS` (units of the hidden layer).
+# The rule: it must ship in a phone app with room for at most `BUDGET_PARAMS` parameters, and
+# reach `MIN_ACCURACY` on `digits()`'s test set. `params_of(width, hidden)` counts without
+# training; `train_my_model(width=..., hidden=...)` trains your choice (a few seconds).
+
+# %%
+print(f"budget {BUDGET_PARAMS:,} parameters, bar {MIN_ACCURACY}; widths {WIDTHS}, hidden sizes {HIDDENS}")
+
+# %%
+# BEGIN SOLUTION
+#> width, hidden = ____, ____
+#> net = ____
+sizes = {(w, h): params_of(w, h) for w in WIDTHS for h in HIDDENS}
+print({k: v for k, v in sizes.items() if v <= BUDGET_PARAMS})  # what fits the budget
+width, hidden = 8, 32  # the largest that fits: more capacity, still under the budget
+net = train_my_model(width=width, hidden=hidden)
+print(f"{torch_digits.num_params(net):,} parameters, accuracy {torch_digits.accuracy(net, digits().x_test, digits().y_test):.3f}")
+# END SOLUTION
+
+# %% tags=["check"]
+q0.check(width, hidden, net)
 
 # %% [markdown]
 # ## Step 1: its card

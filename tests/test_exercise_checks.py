@@ -614,6 +614,12 @@ WRONG: dict[str, dict[str, object]] = {
         "asserts what it set": lambda: (_vm_test("weak"),),
         "not a function": lambda: ("test",),
     },
+    "ex13.q0": {
+        "over the budget": lambda: (16, 64, _capstone_net()),
+        "not an option": lambda: (12, 32, _capstone_net()),
+        "net built with other sizes": lambda: (8, 16, _capstone_net()),
+        "not a DigitsCNN": lambda: (8, 32, "net"),
+    },
     "ex13.q1": {
         "not a card": lambda: ({"name": "ada-digits-cnn"}, _capstone_net()),
         "the placeholder name": lambda: (_capstone_card(name="CHANGE-ME"), _capstone_net()),
@@ -713,6 +719,7 @@ SECRETS = {
     "ex12.q1": lambda: ["self.count = len(change"],
     "ex12.q2": lambda: ["self.select('')"],
     "ex12.q3": lambda: ["'minilm-l7'"],
+    "ex13.q0": lambda: ["width=8, hidden=32 fits", "choose 8", "(8, 32)"],
     "ex13.q1": lambda: ["torch_digits.accuracy(net, digits()"],
     "ex13.q2": lambda: ["publish(net, card"],
     "ex13.q3": lambda: ["zp.load(card.name, zoo=url"],
@@ -933,7 +940,7 @@ def test_untouched_placeholder_is_not_attempted(qid):
         "ex10.q2": 2,
         "ex11.q2": 2,
     }
-    n_args |= {"ex11.q4": 2, "ex13.q1": 2, "ex13.q2": 2, "ex13.q3": 2, "ex13.q4": 2, "ex13.q5": 2, "ex13.q6": 2}
+    n_args |= {"ex11.q4": 2, "ex13.q0": 3, "ex13.q1": 2, "ex13.q2": 2, "ex13.q3": 2, "ex13.q4": 2, "ex13.q5": 2, "ex13.q6": 2}
     n_args |= {"ex13.q7": 3, "ex14.q1": 2}
     with pytest.raises(NotAttempted, match="Not attempted"):
         q.check(*([____] * n_args.get(qid, 1)))

@@ -29,13 +29,61 @@ def noisy_digits(n_train: int = 400, sigma: float = 0.35, seed: int = 0):
 
 
 def train_my_model(width: int = 8, hidden: int = 32, epochs: int = 15):
-    """Step 0, given: a small DigitsCNN trained from scratch on all ten digits."""
+    """Step 0: trains the DigitsCNN you chose, from scratch on all ten digits."""
     from ..zoo import torch_digits
 
     torch_digits.seed_everything(0)
     net = torch_digits.DigitsCNN(num_classes=10, width=width, hidden=hidden)
     torch_digits.train(net, digits(), epochs=epochs, seed=0)
     return net
+
+
+WIDTHS, HIDDENS = (4, 8, 16), (16, 32, 64)
+BUDGET_PARAMS, MIN_ACCURACY = 12_000, 0.90  # the stated rule of step 0: a phone app's size limit, and a quality bar
+
+
+def params_of(width: int, hidden: int) -> int:
+    """Parameters of the 10-class DigitsCNN with this width and hidden size (builds it; does not train it)."""
+    from ..zoo import torch_digits
+
+    return torch_digits.num_params(torch_digits.DigitsCNN(num_classes=10, width=width, hidden=hidden))
+
+
+def _check_choice(width, hidden, net) -> None:
+    from ..zoo import torch_digits
+
+    expect(width in WIDTHS and hidden in HIDDENS, f"choose width from {WIDTHS} and hidden from {HIDDENS}.")
+    n = params_of(width, hidden)
+    expect(n <= BUDGET_PARAMS, f"width={width}, hidden={hidden} has {n:,} parameters: over the budget of {BUDGET_PARAMS:,}.")
+    expect(
+        isinstance(net, torch_digits.DigitsCNN), f"net should be the DigitsCNN train_my_model returns, got {type(net).__name__}."
+    )
+    expect(
+        (net.config["width"], net.config["hidden"]) == (width, hidden),
+        f"net was built with width={net.config['width']}, hidden={net.config['hidden']}, not the sizes you chose.",
+    )
+    accuracy = _accuracy(net, digits())
+    expect(
+        accuracy >= MIN_ACCURACY,
+        f"it fits the budget, but its test accuracy is {accuracy:.3f}, under the bar of {MIN_ACCURACY}: choose another size.",
+    )
+
+
+q0 = Question(
+    "q0",
+    _check_choice,
+    hints=[
+        "A budget rule first removes what does not fit, then you pick among what is left by the quality you measure. "
+        "Most of this network's parameters are in the Linear layer after the convolutions.",
+        "Lesson 13 shows it in section '1. Your model'; lesson 06's section '3. The accuracy / latency frontier, and a "
+        "rule' states a rule the same way.",
+        "params_of(width, hidden) counts without training: list it for every pair in WIDTHS x HIDDENS, keep those within "
+        "BUDGET_PARAMS, train the largest with train_my_model(width=..., hidden=...) and check the bar.",
+    ],
+    solution="""print({(w, h): params_of(w, h) for w in WIDTHS for h in HIDDENS})  # keep those <= BUDGET_PARAMS
+width, hidden = 8, 32
+net = train_my_model(width=width, hidden=hidden)""",
+)
 
 
 def _accuracy(module, split) -> float:
