@@ -7,7 +7,9 @@ show NAME                      print a model card
 publish DIR --zoo ZOO [--replace]
                                add a model folder (safe weights + card) to a zoo, atomically (lesson 13)
 classroom export --out COURSE  the exercises as an nbgrader course (solution and autograded cells)
-serve --dir DIR --port PORT    serve a built zoo over HTTP on 127.0.0.1 (GET, HEAD, Range)
+serve --dir DIR --port PORT [--log FILE] [-v] [--fault KIND:GLOB]
+                               serve a built zoo over HTTP on 127.0.0.1 (GET, HEAD, Range): its files and
+                               four hubs' protocols (Hugging Face, /tfhub/, /mxnet/, /torchhub/; lesson 15)
 fetch NAME --zoo URL --cache DIR [--offline]
                                fetch through every loader layer; print "<sha256>  <path>" per file
 convert NAME --to {torch,keras,gluon,onnx} --out DIR
@@ -132,11 +134,26 @@ def _cmd_classroom(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
+    from .hubs.faults import Faults, parse
     from .loader.serve import make_server
 
-    server = make_server(args.dir, args.port, quiet=not args.verbose)
+    faults = Faults()
+    for spec in args.fault or ():
+        try:
+            kind, pattern = parse(spec)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        faults.add(pattern, kind, delay=args.delay)
+    server = make_server(args.dir, args.port, quiet=not args.verbose, log=args.log, faults=faults)
     host, port = server.server_address[:2]
     print(f"serving {args.dir} at http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
+    print(f"  Hugging Face: HF_ENDPOINT=http://{host}:{port}  (repos zoo-patterns/<name>)", flush=True)
+    print(f"  MXNet store:  MXNET_GLUON_REPO=http://{host}:{port}/mxnet/", flush=True)
+    print(
+        f"  TF Hub:       hub.load('http://{host}:{port}/tfhub/<name>'); torch.hub: http://{host}:{port}/torchhub/<name>.pth",
+        flush=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -254,7 +271,15 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("serve", help="serve a built zoo over HTTP on 127.0.0.1")
     p.add_argument("--dir", required=True, help="a built zoo folder (it has index.json)")
     p.add_argument("--port", type=int, default=8765, help="0 picks a free port")
-    p.add_argument("--verbose", action="store_true", help="log every request")
+    p.add_argument("-v", "--verbose", action="store_true", help="log every request to stderr: method, path, status, range, bytes")
+    p.add_argument("--log", help="append the request log to this file")
+    p.add_argument(
+        "--fault",
+        action="append",
+        metavar="KIND:GLOB",
+        help="inject a fault on matching paths: truncate, corrupt, drop or slow (repeatable), e.g. corrupt:*model.safetensors",
+    )
+    p.add_argument("--delay", type=float, default=1.0, help="seconds before the first byte for a 'slow' fault")
     p.set_defaults(func=_cmd_serve)
     p = sub.add_parser("fetch", help="fetch a model through every loader layer")
     p.add_argument("name", help="NAME, NAME@VERSION or a full reference")

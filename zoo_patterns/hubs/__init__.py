@@ -1,0 +1,127 @@
+"""Four hubs' wire protocols over one built zoo: what each hub's own client asks of a server (lesson 15).
+
+A hub is three conventions: a URL scheme, a cache layout on the client, and an
+integrity check (or none). Each module here answers one hub's client from the
+zoo's folder, with no extra build step:
+
+- :mod:`.huggingface`: ``/api/models/...`` and ``/<org>/<name>/resolve/<rev>/<path>``,
+  for ``huggingface_hub`` and ``from_pretrained`` with ``HF_ENDPOINT`` set;
+- :mod:`.tfhub`: ``/tfhub/<name>?tf-hub-format=compressed``, a tar.gz for ``hub.load``;
+- :mod:`.mxnet_store`: ``/mxnet/gluon/models/<name>-<sha1[:8]>.zip``, for
+  ``MXNET_GLUON_REPO`` and ``model_store.get_model_file``;
+- :mod:`.torchhub`: ``/torchhub/<name>.pth``, a weights-only state dict for
+  ``torch.hub.load_state_dict_from_url``;
+- :mod:`.faults`: truncated, corrupted, dropped and slow answers, per path, for lessons and tests.
+
+Each protocol's ``answer(zoo, method, path, query)`` returns an :class:`Answer`
+or ``None`` (not its route); ``loader/serve.py`` is the HTTP front that asks
+them in turn and writes the answer. No module imports a framework at import
+time: the torch.hub route imports torch inside its handler.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..index import read_index
+
+ORG = "zoo-patterns"  # every model of the zoo is the Hugging Face repo ``zoo-patterns/<name>``
+
+
+@dataclass
+class Answer:
+    """One HTTP answer: a status, headers, and a body from memory or from a file (the front adds ranges)."""
+
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes | None = None
+    file: Path | None = None
+
+    @property
+    def size(self) -> int:
+        if self.file is not None:
+            return self.file.stat().st_size
+        return len(self.body or b"")
+
+    def read(self) -> bytes:
+        return self.file.read_bytes() if self.file is not None else (self.body or b"")
+
+
+def json_answer(obj, status: int = 200, headers: dict[str, str] | None = None) -> Answer:
+    return Answer(status, {"Content-Type": "application/json", **(headers or {})}, json.dumps(obj).encode())
+
+
+def error_answer(status: int, message: str, headers: dict[str, str] | None = None) -> Answer:
+    return json_answer({"error": message}, status, headers)
+
+
+@dataclass(frozen=True)
+class ZooFile:
+    """A file of one model: its path inside the model's folder, size and sha256 (from ``index.json``)."""
+
+    path: str
+    size: int
+    sha256: str
+    source: Path
+
+
+@dataclass(frozen=True)
+class ZooEntry:
+    name: str
+    version: str
+    format: str
+    files: tuple[ZooFile, ...]
+
+    def file(self, path: str) -> ZooFile | None:
+        return next((f for f in self.files if f.path == path), None)
+
+
+class Zoo:
+    """The built zoo as the hub protocols see it: models by name, and a memo for derived bytes (archives)."""
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder).resolve()
+        self.models: dict[str, ZooEntry] = {}
+        for m in read_index(self.folder)["models"]:
+            prefix = m["name"] + "/"
+            files = tuple(
+                ZooFile(f["path"][len(prefix) :], f["size"], f["sha256"], self.folder / f["path"])
+                for f in m["files"]
+                if f["path"].startswith(prefix)
+            )
+            self.models[m["name"]] = ZooEntry(m["name"], m.get("version", ""), m.get("format", ""), files)
+        self._memo: dict[tuple, object] = {}
+        self._lock = threading.Lock()
+
+    def get(self, name: str) -> ZooEntry | None:
+        return self.models.get(name)
+
+    def memo(self, key: tuple, make):
+        """``make()`` once per key (archives and converted weights are built on first request, kept in memory)."""
+        with self._lock:
+            if key not in self._memo:
+                self._memo[key] = make()
+            return self._memo[key]
+
+
+def sha1_file(path: Path) -> str:
+    digest = hashlib.sha1()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def answer(zoo: Zoo, method: str, path: str, query: str) -> Answer | None:
+    """The first protocol whose route ``path`` is, answering it; ``None`` for the zoo's own file routes."""
+    from . import huggingface, mxnet_store, tfhub, torchhub
+
+    for protocol in (tfhub, mxnet_store, torchhub, huggingface):
+        got = protocol.answer(zoo, method, path, query)
+        if got is not None:
+            return got
+    return None
