@@ -267,6 +267,9 @@ class ZooServer:
         """Apply a fault to the GETs whose path matches ``pattern`` (a glob): truncate, corrupt, drop or slow."""
         return self.server.faults.add(pattern, kind, times=times, delay=delay)
 
+    def remove_fault(self, fault) -> None:
+        self.server.faults.remove(fault)
+
     def clear_faults(self) -> None:
         self.server.faults.clear()
 
