@@ -56,6 +56,24 @@ class RequestLog:
         self.file = Path(file) if file else None
         self.echo = echo
         self._lock = threading.Lock()
+        self._busy = 0
+        self._idle = threading.Condition(self._lock)
+
+    def begin(self) -> None:
+        with self._lock:
+            self._busy += 1
+
+    def end(self) -> None:
+        with self._lock:
+            self._busy -= 1
+            self._idle.notify_all()
+
+    def settled(self, timeout: float = 2.0) -> list[str]:
+        """The lines so far, once no request is half-answered: a client can read its answer
+        a moment before the server's thread has written the line for it."""
+        with self._idle:
+            self._idle.wait_for(lambda: self._busy == 0, timeout)
+            return list(self.lines)
 
     def write(self, method: str, path: str, status, rng: str | None, nbytes: int) -> None:
         line = f"{method} {path} {status} range={rng or '-'} bytes={nbytes}"
@@ -95,6 +113,9 @@ class ZooRequestHandler(http.server.SimpleHTTPRequestHandler):
         self._status, self._length, self._sent = None, 0, None
         url = urlsplit(self.path)
         server = self.server
+        log = getattr(server, "request_log", None)
+        if log is not None:
+            log.begin()
         try:
             answer = hubs.answer(server.zoo, self.command, url.path, url.query) if hasattr(server, "zoo") else None
             faults = getattr(server, "faults", None)
@@ -111,10 +132,10 @@ class ZooRequestHandler(http.server.SimpleHTTPRequestHandler):
             else:
                 self._write(answer, head, fault)
         finally:
-            log = getattr(server, "request_log", None)
             if log is not None:
                 sent = self._sent if self._sent is not None else (0 if head else self._length)
                 log.write(self.command, self.path, self._status, self.headers.get("Range"), sent)
+                log.end()
 
     def _write(self, answer: hubs.Answer, head: bool, fault) -> None:
         body, file = answer.body, answer.file
@@ -261,7 +282,8 @@ class ZooServer:
 
     @property
     def requests(self) -> list[str]:
-        return self.server.request_log.lines
+        """The request log so far (waits for requests being answered to finish)."""
+        return self.server.request_log.settled()
 
     def fault(self, pattern: str, kind: str, *, times: int | None = None, delay: float = 1.0):
         """Apply a fault to the GETs whose path matches ``pattern`` (a glob): truncate, corrupt, drop or slow."""
