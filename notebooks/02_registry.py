@@ -69,7 +69,8 @@ print(type(model).__name__, sum(p.numel() for p in model.parameters()), "paramet
 # %% [markdown]
 # Three things go wrong with it as soon as a catalogue grows:
 #
-# 1. registering a name twice **silently replaces** the first model (timm behaves like this);
+# 1. registering a name twice **silently replaces** the first model (timm did this until its
+#    registry began to warn "Overwriting … in registry"; a warning still replaces the model);
 # 2. a typo gives a bare `KeyError` with no help;
 # 3. there is nothing to search on: no task, no framework, no card.
 
@@ -181,7 +182,7 @@ assert entry.card.inputs[0].layout == "NCHW"
 # | | timm | torchvision | transformers | this workbook |
 # |---|---|---|---|---|
 # | name → builder | `@register_model` on a function; `arch.tag` names pick weights | `@register_model`; weights are an enum per model | `MODEL_MAPPING`: config class → model class | `Registry.register` |
-# | duplicate name | silently overwritten | raises | mapping keys are fixed in code | raises, unless `replace=True` |
+# | duplicate name | overwritten, with a warning ("Overwriting … in registry"; silent in older releases) | raises | mapping keys are fixed in code | raises, unless `replace=True` |
 # | unknown name | `RuntimeError('Unknown model')` | `ValueError`, no suggestions | error naming the repo id | `ModelNotFoundError` with close matches |
 # | search | `list_models("res*", pretrained=True)` | `list_models(module)` | the Hub's search API | `list(pattern, task=, framework=, tags=, pretrained=)` |
 # | metadata | `PretrainedCfg` dataclass | `Weights(url, transforms, meta)` | `config.json` + model card | frozen `ModelCard` |

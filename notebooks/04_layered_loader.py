@@ -333,7 +333,8 @@ shutil.rmtree(hub_root)
 # torch.hub never re-downloads: the user must find and delete the file. That error message is
 # one of the most reported problems in PyTorch's issue tracker. Our loader, in section 7,
 # noticed and repaired the same damage by itself. The whole picture, from each library's
-# documented behaviour (torch.hub's row is the one just shown live):
+# documented behaviour (torch.hub's row is the one just shown live; lesson 15 measures every
+# client against the same faults, live, and its table replaces this one where they differ):
 #
 # | case | torch.hub | TF Hub | huggingface_hub | Gluon model store | this loader |
 # | --- | --- | --- | --- | --- | --- |
@@ -341,7 +342,7 @@ shutil.rmtree(hub_root)
 # | cache hit | file exists → use it | folder exists → use it | blob exists → use it | **re-hash on every hit** | stamp, full re-hash when it changed |
 # | offline | `torch.hub.load(source="local")` only | no offline switch | `HF_HUB_OFFLINE=1`, no network | only if the file is there | `offline=True`, no socket at all |
 # | corrupted cache file | loads it → "failed finding central directory" | loads it → parse error | loads it (no re-check) | detects, downloads again | detects, downloads again (section 7) |
-# | hash mismatch on download | only with `check_hash=True` | no hash to compare | raises | raises, retries | raises `IntegrityError`, nothing cached (section 8) |
+# | hash mismatch on download | only with `check_hash=True` | no hash to compare | not noticed: only the size is checked, so a same-length corrupt body is stored as the blob named after the expected hash (lesson 15) | raises, retries | raises `IntegrityError`, nothing cached (section 8) |
 # | several processes | race on one temp name | lock file, stale locks taken over | per-process temp files | race | per-process temp files + advisory lock, stale locks taken over |
 # | pickles | `weights_only=True` default since torch 2.6 | not applicable (SavedModel) | safetensors preferred; a `.bin` is read with `weights_only=True` | `.params` (not a pickle) | refused; `torch.load` only with `weights_only=True` |
 #
