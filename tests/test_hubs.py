@@ -307,3 +307,60 @@ def test_fault_matrix(server, zoo, tmp_path):
     for row, cells in table.items():  # the workbook's loader never serves or caches bad bytes
         assert cells["zoo loader"][0] in (matrix.RAISED, matrix.RECOVERED), row
     assert matrix.differences(table) == []
+
+
+# --- exercise 15's checks refuse plausible wrong answers, without giving the answer away --------
+
+
+def test_exercise_15_checks(server):
+    from pathlib import Path
+
+    from zoo_patterns.exercises import Incorrect
+    from zoo_patterns.exercises.ex15 import q1, q2, q3
+
+    commit = huggingface.commit_id(Zoo(ensure_built_once()).get("digits-cnn-torch"))
+
+    def right(cache, repo, rev, name):
+        return Path(cache) / ("models--" + repo.replace("/", "--")) / "snapshots" / rev / name
+
+    wrong_paths = [
+        lambda c, r, v, n: Path(c) / ("models--" + r) / "snapshots" / v / n,  # '/' kept
+        lambda c, r, v, n: Path(c) / r.replace("/", "--") / "snapshots" / v / n,  # no type prefix
+        lambda c, r, v, n: Path(c) / ("models--" + r.replace("/", "--")) / "blobs" / n,  # the blob, not the snapshot
+        lambda c, r, v, n: Path(c) / ("models--" + r.replace("/", "--")) / "snapshots" / "main" / n,  # a ref name
+        lambda c, r, v, n: Path(c) / ("models--" + r.replace("/", "--")) / "snapshots" / v / n.rsplit("/", 1)[-1],  # flattened
+    ]
+    for wrong in wrong_paths:
+        with pytest.raises(Incorrect) as err:
+            q1.check(wrong, commit, server.url)
+        assert "models--zoo-patterns--" not in str(err.value)
+    with pytest.raises(Incorrect):
+        q1.check(right, "main", server.url)
+    assert q1.check(right, commit, server.url)
+    for wrong in ({"zoo loader"}, {"mxnet_store", "zoo loader", "torch.hub check_hash"}, {"huggingface_hub"}, {"pip"}):
+        with pytest.raises(Incorrect) as err:
+            q2.check(wrong)
+        assert "mxnet_store" not in str(err.value) or "pip" in wrong
+    assert q2.check({"mxnet_store", "zoo loader"})
+
+    def headers(etag_kind="right", quote=True, commit_header=True, length=True):
+        def resolve_headers(data, commit, weight_file):
+            import hashlib
+
+            tag = hashlib.sha256(data).hexdigest() if weight_file or etag_kind == "sha256" else huggingface.git_blob_sha1(data)
+            if etag_kind == "sha1":
+                tag = hashlib.sha1(data).hexdigest()
+            out = {"ETag": f'"{tag}"' if quote else tag}
+            if commit_header:
+                out["X-Repo-Commit"] = commit
+            if length:
+                out["Content-Length"] = str(len(data))
+            return out
+
+        return resolve_headers
+
+    for wrong in (headers("sha256"), headers("sha1"), headers(quote=False), headers(commit_header=False), headers(length=False)):
+        with pytest.raises(Incorrect):
+            q3.check(wrong)
+    assert q3.check(headers())
+    assert all(len(q._hints) >= 3 for q in (q1, q2, q3))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -128,6 +129,7 @@ def measure(server, zoo, clients=tuple(CLIENTS), faults=tuple(FAULTS), workdir: 
         with ClientProcess(client, server.url, zoo, workdir / "home") as proc:
             for i, row in enumerate(faults):
                 cache = workdir / f"{client.replace(' ', '-').replace('.', '-')}-{i}"
+                shutil.rmtree(cache, ignore_errors=True)  # cold: every cell starts from an empty cache
                 table[row][client] = measure_cell(server, proc, FAULTS[row], cache)
 
     # Clients whose weights travel on different paths run side by side (a fault is per path);
