@@ -145,7 +145,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         faults.add(pattern, kind, delay=args.delay)
-    server = make_server(args.dir, args.port, quiet=not args.verbose, log=args.log, faults=faults)
+    server = make_server(args.dir, args.port, host=args.host, quiet=not args.verbose, log=args.log, faults=faults)
     host, port = server.server_address[:2]
     print(f"serving {args.dir} at http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
     print(f"  Hugging Face: HF_ENDPOINT=http://{host}:{port}  (repos zoo-patterns/<name>)", flush=True)
@@ -272,6 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dir", required=True, help="a built zoo folder (it has index.json)")
     p.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     p.add_argument("-v", "--verbose", action="store_true", help="log every request to stderr: method, path, status, range, bytes")
+    p.add_argument("--host", default="127.0.0.1", help="the address to listen on; 0.0.0.0 for a lab-network mirror")
     p.add_argument("--log", help="append the request log to this file")
     p.add_argument(
         "--fault",
