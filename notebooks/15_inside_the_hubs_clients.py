@@ -358,7 +358,7 @@ assert hand["sha256"] != weights["sha256"] and hand["blob"] == weights["sha256"]
 # %% [markdown]
 # The client checks only the size, so the corrupted body is stored as the blob named after the
 # expected hash: every later load serves it. (`HfApi.verify_repo_checksums` would find it, from
-# the tree's sha256s.) Now every cell. Each client runs in its own process; for each row it
+# the tree's sha256s.) Now every cell. Each framework's client runs in its own process; for each row it
 # fetches into a fresh cache under the fault, then once more with the server healthy:
 #
 # - **raised**: the call failed, and the next was right; **recovered**: the call was right anyway;

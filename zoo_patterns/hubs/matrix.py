@@ -8,7 +8,7 @@ Rows are faults, columns are clients, and each cell is what the user got:
 - ``left bad bytes in the cache``: the call failed, but the next call, with
   the server healthy again, is still wrong: the client trusts what it cached.
 
-Each client runs in its own process (:mod:`.probe`), started once, and is
+Each framework's clients run in their own process (:mod:`.probe`), started once, and are
 told to fetch into a fresh cache per cell.
 """
 
@@ -51,7 +51,11 @@ def client_env(url: str, home: Path) -> dict[str, str]:
 
 
 class ClientProcess:
-    """One client, imported once in its own process; ``fetch(cache)`` and ``poison(cache)`` on command."""
+    """Clients imported once in their own process; ``fetch(cache)`` and ``poison(cache)`` on command.
+
+    ``ClientProcess("torch.hub,torch.hub check_hash", ...)`` holds two clients of one framework
+    (one import); ``for_client(name)`` is the view that commands one of them.
+    """
 
     def __init__(self, client: str, url: str, zoo, home: Path):
         self.client = client
@@ -71,8 +75,8 @@ class ClientProcess:
             raise RuntimeError(f"the {self.client} probe died (run python -m zoo_patterns.hubs.probe to see why)")
         return json.loads(line)
 
-    def _ask(self, op: str, cache: Path) -> dict:
-        self.proc.stdin.write(json.dumps({"op": op, "cache": str(cache)}) + "\n")
+    def _ask(self, op: str, cache: Path, client: str | None = None) -> dict:
+        self.proc.stdin.write(json.dumps({"op": op, "client": client or self.client, "cache": str(cache)}) + "\n")
         self.proc.stdin.flush()
         return self._read()
 
@@ -81,6 +85,11 @@ class ClientProcess:
 
     def poison(self, cache: Path) -> dict:
         return self._ask("poison", cache)
+
+    def for_client(self, client: str) -> ClientProcess:
+        view = object.__new__(ClientProcess)
+        view.client, view.proc = client, self.proc
+        return view
 
     def close(self) -> None:
         self.proc.stdin.close()
@@ -125,20 +134,22 @@ def measure(server, zoo, clients=tuple(CLIENTS), faults=tuple(FAULTS), workdir: 
     workdir = Path(workdir or tempfile.mkdtemp(prefix="fault-matrix-"))
     table: dict[str, dict] = {row: {} for row in faults}
 
-    def column(client: str) -> None:
-        with ClientProcess(client, server.url, zoo, workdir / "home") as proc:
-            for i, row in enumerate(faults):
-                cache = workdir / f"{client.replace(' ', '-').replace('.', '-')}-{i}"
-                shutil.rmtree(cache, ignore_errors=True)  # cold: every cell starts from an empty cache
-                table[row][client] = measure_cell(server, proc, FAULTS[row], cache)
+    def column(group: list[str]) -> None:
+        with ClientProcess(",".join(group), server.url, zoo, workdir / "home") as shared:
+            for client in group:
+                proc = shared.for_client(client)
+                for i, row in enumerate(faults):
+                    cache = workdir / f"{client.replace(' ', '-').replace('.', '-')}-{i}"
+                    shutil.rmtree(cache, ignore_errors=True)  # cold: every cell starts from an empty cache
+                    table[row][client] = measure_cell(server, proc, FAULTS[row], cache)
 
     # Clients whose weights travel on different paths run side by side (a fault is per path);
-    # the two torch.hub columns share a path, so they run one after the other.
+    # the two torch.hub columns share a path, so they run one after the other, in one process.
     groups: dict[str, list[str]] = {}
     for client in clients:
         groups.setdefault(WEIGHT_PATHS[client], []).append(client)
     with ThreadPoolExecutor(parallel) as pool:
-        for done in [pool.submit(lambda g=g: [column(c) for c in g]) for g in groups.values()]:
+        for done in [pool.submit(column, g) for g in groups.values()]:
             done.result()
     return {row: {c: cells[c] for c in clients} for row, cells in table.items()}
 

@@ -1,14 +1,14 @@
 """One hub's own client in its own process, fetching one model on command (lesson 15's fault matrix).
 
-``python -m zoo_patterns.hubs.probe CLIENT URL ZOO`` imports one client once
+``python -m zoo_patterns.hubs.probe CLIENT[,CLIENT] URL ZOO`` imports one client once
 (the clients read ``HF_ENDPOINT``, ``MXNET_GLUON_REPO`` and the like when they
 are imported, so each setting needs its own process), then answers JSON lines
 on stdin:
 
-- ``{"op": "fetch", "cache": DIR}``: fetch the client's model into the cache
+- ``{"op": "fetch", "client": CLIENT, "cache": DIR}``: fetch the client's model into the cache
   ``DIR`` and say whether the bytes it handed back are the zoo's:
   ``{"raised": null | "Type: message", "good": true | false | null}``;
-- ``{"op": "poison", "cache": DIR}``: flip bytes in the middle of the cached
+- ``{"op": "poison", "client": CLIENT, "cache": DIR}``: flip bytes in the middle of the cached
   weights file, as a bad disk would (same length).
 
 Each client fetches the small digits model of its format. The clients are
@@ -184,15 +184,16 @@ CLIENTS = {
 
 
 def main(argv: list[str]) -> int:
-    name, url, zoo_folder = argv
+    names, url, zoo_folder = argv[0].split(","), argv[1], argv[2]  # several clients of one framework share its import
     protocol = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # the clients' own prints go to stderr; stdout carries only our answers
     sys.stdout = sys.stderr
-    client = CLIENTS[name](url, Zoo(zoo_folder), MODELS[name])
-    protocol.write(json.dumps({"ready": name}) + "\n")
+    zoo = Zoo(zoo_folder)
+    clients = {name: CLIENTS[name](url, zoo, MODELS[name]) for name in names}
+    protocol.write(json.dumps({"ready": names}) + "\n")
     for line in sys.stdin:
         cmd = json.loads(line)
-        cache = Path(cmd["cache"])
+        client, cache = clients[cmd["client"]], Path(cmd["cache"])
         reply = {"raised": None, "good": None}
         try:
             if cmd["op"] == "poison":
