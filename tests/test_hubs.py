@@ -289,6 +289,9 @@ def test_cli_serve_log_and_fault(zoo, tmp_path):
         _, _, body = get(url + "zoo-patterns/digits-cnn-torch/resolve/main/config.json", headers={"Range": "bytes=0-"})
         assert len(body) == len(good) and body != good
         assert get(url + "index.json")[0] == 200
+        deadline = time.monotonic() + 10  # the server writes a line just after it answers
+        while (not log.exists() or len(log.read_text().splitlines()) < 2) and time.monotonic() < deadline:
+            time.sleep(0.05)
     finally:
         proc.terminate()
         proc.wait(10)
