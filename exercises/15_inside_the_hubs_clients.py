@@ -103,3 +103,15 @@ q3.check(resolve_headers)
 
 # %%
 server.stop()
+
+# %% [markdown]
+# ## Review questions
+# Open questions, not checked: answer them in your own words, in the cell below or on paper.
+# (The solution notebook has answers.)
+#
+# 1. Why must a mirror's commit id change whenever any file changes?
+# 2. huggingface_hub stored a corrupted body under the blob named after the right sha256. What would it have had to do to notice?
+# 3. Why is MXNet's sha1 table called a trust anchor, and what does it cost a mirror?
+
+# %%
+# Your answers, as comments (or add a markdown cell).

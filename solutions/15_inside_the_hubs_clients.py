@@ -121,3 +121,24 @@ q3.check(resolve_headers)
 
 # %%
 server.stop()
+
+# %% [markdown]
+# ## Review questions
+# Open questions, not checked: answer them in your own words, in the cell below or on paper.
+# (The solution notebook has answers.)
+#
+# 1. Why must a mirror's commit id change whenever any file changes?
+# 2. huggingface_hub stored a corrupted body under the blob named after the right sha256. What would it have had to do to notice?
+# 3. Why is MXNet's sha1 table called a trust anchor, and what does it cost a mirror?
+
+# %%
+# BEGIN SOLUTION
+#> # Your answers, as comments (or add a markdown cell).
+# 1. The client never asks again about a commit it has cached, and remembers missing files per
+#    commit: a changed file under an old commit id would never be fetched.
+# 2. Hash the bytes as they arrive and compare with the sha256 it already had (the ETag, or the
+#    tree's lfs oid) before renaming the download into blobs/; only the size was compared.
+# 3. Every other check derives from it: the store accepts only bytes whose sha1 the installed
+#    library holds. A mirror can therefore serve only models whose rows are in the table; a new
+#    model needs a new row (a library release, or add_to_model_store).
+# END SOLUTION
