@@ -130,7 +130,7 @@ assert p_silence < 0.1
 # scratch to a similar accuracy takes far longer, even on this tiny data set.
 
 # %% tags=["timing"] measure={"train / load": "t_train / t_load"}
-from zoo_patterns.zoo import torch_digits
+from zoo_patterns.models import torch_digits
 
 t0 = time.perf_counter()
 ready = zp.load("digits-cnn-torch")

@@ -210,8 +210,7 @@ for name in ("keras", "gluon"):
 # are compared with the torch model's on the 100 help-desk test sentences.
 
 # %%
-from zoo_patterns.convert.folder import onnx_sentence_embeddings
-from zoo_patterns.convert.onnx import minilm_to_onnx
+from zoo_patterns.convert.onnx import minilm_to_onnx, onnx_sentence_embeddings
 from zoo_patterns.datasets import helpdesk_task
 
 minilm = zp.load("minilm-l6", adapt=True)

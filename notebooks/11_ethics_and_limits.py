@@ -260,7 +260,7 @@ for rec in card.audits:
 from safetensors.torch import save_file
 
 from zoo_patterns.cards import Metric, TensorSpec
-from zoo_patterns.convert.folder import derived_card
+from zoo_patterns.lineage import derived_card
 
 router_card = derived_card(
     card,

@@ -48,7 +48,7 @@ import torch
 
 import zoo_patterns as zp
 from zoo_patterns.datasets import ALL_CLASSES, digits_task
-from zoo_patterns.zoo import torch_digits
+from zoo_patterns.models import torch_digits
 
 zp.quiet()
 work = Path(tempfile.mkdtemp(prefix="lesson13-"))
@@ -206,7 +206,7 @@ assert np.abs(keras_out - torch_out).max() < 1e-5
 
 # %%
 from zoo_patterns.audit import audit_cards
-from zoo_patterns.convert.folder import derived_card
+from zoo_patterns.lineage import derived_card
 
 published_card = zp.ModelCard.load(my_zoo / "my-digits-cnn")
 tuned_card = derived_card(

@@ -72,7 +72,7 @@ def test_a_native_model_is_published_in_a_safe_format(tmp_path):
     import torch
 
     import zoo_patterns as zp
-    from zoo_patterns.zoo.torch_digits import DigitsCNN
+    from zoo_patterns.models.torch_digits import DigitsCNN
 
     torch.manual_seed(0)
     net = DigitsCNN(5)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InvalidCardError
+from .hashing import sha256_file
 
 Dim = int | None
 
@@ -94,6 +95,17 @@ class FileEntry:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FileEntry:
         return cls(**_fields_of(cls, data, where="a file entry"))
+
+    @classmethod
+    def of(cls, path: str | Path, root: str | Path) -> FileEntry:
+        """The entry of a file on disk, named relative to ``root`` (its model folder); the one place a file is hashed."""
+        path = Path(path)
+        return cls(path.relative_to(root).as_posix(), path.stat().st_size, sha256_file(path))
+
+
+def file_entries(files, root: str | Path) -> tuple[FileEntry, ...]:
+    """A card's file list: one :class:`FileEntry` per file, sorted by path, each file hashed once."""
+    return tuple(sorted((FileEntry.of(p, root) for p in files), key=lambda f: f.path))
 
 
 @dataclass(frozen=True)

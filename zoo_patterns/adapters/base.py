@@ -148,13 +148,11 @@ class ZooModel(abc.ABC):
 
     def save(self, folder: str | Path) -> Path:
         """Write the model in its framework's safe format plus a card listing every file's sha256."""
-        from ..cards import FileEntry
-        from ..loader.verify import sha256_file
+        from ..cards import file_entries
 
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        files = sorted(self._save(folder))
-        entries = tuple(FileEntry(str(p.relative_to(folder)), p.stat().st_size, sha256_file(p)) for p in files)
+        entries = file_entries(self._save(folder), folder)
         card = (self.card or self._generated_card()).replace(
             format=self.native_format, files=entries, size_bytes=sum(e.size for e in entries), num_params=self.num_params
         )

@@ -26,7 +26,7 @@ class GluonModel(ZooModel):
         return int(sum(p.data().size for p in self.native.collect_params().values()))
 
     def _save(self, folder: Path) -> list[Path]:
-        from ..zoo import gluon_digits
+        from ..models import gluon_digits
 
         if hasattr(self.native, "config") and type(self.native).__name__ == "DigitsCNN":
             self.native_format = "gluon-params"

@@ -17,6 +17,18 @@ from .base import ZooModel
 from .torch import TorchModules
 
 
+def mean_pool(hidden, mask):
+    """Sentence embedding from token vectors: their mean over real tokens (padding does not count).
+
+    ``hidden`` is [batch, sequence, features], ``mask`` the tokenizer's attention mask [batch, sequence];
+    both torch tensors or both numpy arrays. The one pooling recipe of the workbook: the adapter, the ONNX
+    export's check, the text head and the quantisation study all pool this way.
+    """
+    weights = mask[..., None] != 0
+    weights = weights.astype(hidden.dtype) if hasattr(weights, "astype") else weights.to(hidden.dtype)
+    return (hidden * weights).sum(1) / weights.sum(1).clip(min=1e-9)
+
+
 class TransformersModel(TorchModules, ZooModel):
     framework = "transformers"
     native_format = "hf-directory"
@@ -67,8 +79,7 @@ class TransformersModel(TorchModules, ZooModel):
             ).to(self.device)
             with torch.inference_mode():
                 tokens = self.native(**batch).last_hidden_state
-            mask = batch["attention_mask"].unsqueeze(-1).to(tokens.dtype)
-            pooled = (tokens * mask).sum(1) / mask.sum(1).clamp(min=1e-9)  # padding tokens do not count
+            pooled = mean_pool(tokens, batch["attention_mask"])
             chunks.append(torch.nn.functional.normalize(pooled, dim=-1).float().cpu().numpy())
         hidden = int(self.native.config.hidden_size)
         return np.concatenate(chunks) if chunks else np.zeros((0, hidden), np.float32)

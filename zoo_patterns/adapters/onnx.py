@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,20 @@ def _model_proto(session):
     if data:
         return onnx.load_from_string(bytes(data))
     raise AdapterError("this InferenceSession does not say where its model came from; create it from a file path or bytes.")
+
+
+def onnx_num_params(graph) -> int:
+    """Weights in an ONNX graph: initializers and Constant nodes, subgraphs (If/Loop bodies) included."""
+    total = sum(math.prod(t.dims) for t in graph.initializer)
+    for node in graph.node:
+        for attr in node.attribute:
+            if node.op_type == "Constant" and attr.HasField("t"):
+                total += math.prod(attr.t.dims)
+            if attr.HasField("g"):
+                total += onnx_num_params(attr.g)
+            for sub in attr.graphs:
+                total += onnx_num_params(sub)
+    return total
 
 
 class OnnxModel(ZooModel):
@@ -65,8 +80,6 @@ class OnnxModel(ZooModel):
 
     @property
     def num_params(self) -> int:
-        from ..zoo.build import onnx_num_params
-
         return onnx_num_params(_model_proto(self.native).graph)
 
     def _save(self, folder: Path) -> list[Path]:

@@ -73,7 +73,7 @@ class TorchModel(TorchModules, ZooModel):
             path = folder / "model.jit"
             torch.jit.save(self.native, str(path))
             return [path]
-        from ..zoo import torch_digits
+        from ..models import torch_digits
 
         if isinstance(self.native, torch_digits.DigitsCNN):
             return torch_digits.save(self.native.cpu(), folder)

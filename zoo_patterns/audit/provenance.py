@@ -13,16 +13,13 @@ Rules, one finding per broken rule:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..cards import ModelCard
+from ..lineage import DERIVED_TAGS, PARENT, is_derived, parent_of  # noqa: F401  (the line's writer and reader live there)
 from ..zoo.publishing import PLACEHOLDER_LICENCES
-
-DERIVED_TAGS = {"converted", "optimised", "optimized", "fine-tuned", "quantised", "quantized", "pruned", "derived"}
-PARENT = re.compile(r"^(?P<verb>[\w-]+) from (?P<name>[\w.\-]+) (?P<version>[\w.\-+]+)\b")
 
 
 @dataclass(frozen=True)
@@ -34,16 +31,6 @@ class Finding:
 
     def __str__(self) -> str:
         return f"{self.model}: {self.field}: {self.problem} ({self.fix})"
-
-
-def parent_of(card: ModelCard) -> tuple[str, str] | None:
-    """``(name, version)`` of the parent a derived card names in its origin, else None."""
-    match = PARENT.match(card.provenance.origin.strip())
-    return (match["name"], match["version"]) if match else None
-
-
-def is_derived(card: ModelCard) -> bool:
-    return parent_of(card) is not None or bool(DERIVED_TAGS & set(card.tags))
 
 
 def audit_cards(cards: Iterable[ModelCard]) -> list[Finding]:

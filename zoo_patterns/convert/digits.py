@@ -22,7 +22,7 @@ def _torch_arrays(net) -> dict[str, np.ndarray]:
 
 def torch_to_keras(net):
     """A Keras ``digits_cnn`` whose outputs match the torch net's to float32 precision."""
-    from ..zoo import keras_digits
+    from ..models import keras_digits
 
     cfg = net.config
     w = _torch_arrays(net)
@@ -44,7 +44,7 @@ def torch_to_keras(net):
 def torch_to_gluon(net):
     """A Gluon ``DigitsCNN`` with the torch net's weights (same layouts: a straight copy)."""
     from ..compat import import_mxnet
-    from ..zoo import gluon_digits
+    from ..models import gluon_digits
 
     mx = import_mxnet()
     cfg = net.config

@@ -2,61 +2,20 @@
 
 The folder is what :meth:`ZooModel.save` writes (the target's safe format plus
 a card listing every file's sha256), so ``zp.load(DIR)`` opens it. Its card
-is the parent's, changed where the conversion changed something: the
-framework, the input layout, and the provenance, which names the parent
-(name, version, sha256 of its weights), the converter and its version, and
-the parity measured against the parent at conversion time.
+is the parent's, changed where the conversion changed something
+(:func:`zoo_patterns.lineage.derived_card`): the framework, the input layout,
+and the provenance, which names the parent (name, version, sha256 of its
+weights), the converter and its version, and the parity measured against the
+parent at conversion time.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
-from ..cards import Metric, ModelCard, Provenance, TensorSpec
+from ..cards import Metric, ModelCard, TensorSpec
+from ..lineage import derived_card, write_card
 from .layers import ConversionError
-
-WEIGHT_SUFFIXES = (".safetensors", ".keras", ".params", ".onnx", ".jit", ".pt2")
-
-
-def parent_sha256(card: ModelCard) -> str:
-    """The sha256 of the parent's weights file (the first file that is not its card or config)."""
-    for entry in card.files:
-        if entry.path.endswith(WEIGHT_SUFFIXES):
-            return entry.sha256
-    return card.files[0].sha256 if card.files else "unknown"
-
-
-def spec_for(spec: TensorSpec, framework: str) -> TensorSpec:
-    """The parent's input spec in the layout the target framework takes (Keras: NHWC; the others: NCHW)."""
-    wanted = "NHWC" if framework == "keras" else "NCHW"
-    if spec.layout not in ("NCHW", "NHWC") or spec.layout == wanted:
-        return spec
-    order = (0, 2, 3, 1) if wanted == "NHWC" else (0, 3, 1, 2)
-    return TensorSpec(spec.name, tuple(spec.dims[i] for i in order), tuple(spec.shape[i] for i in order), spec.dtype, wanted,
-                      spec.value_range, spec.preprocessing)  # fmt: skip
-
-
-def derived_card(
-    card: ModelCard, to: str, metrics: list[Metric], how: str, *, name: str = "", verb: str = "converted"
-) -> ModelCard:
-    """The parent's card for a model derived from it: new framework and provenance, parent named, license kept."""
-    from .. import __version__
-
-    origin = f"{verb} from {card.name} {card.version} (weights sha256 {parent_sha256(card)}), license inherited"
-    tool = {"converted": "zoo_patterns.convert", "optimised": "zoo_patterns.optimize"}.get(verb, "zoo_patterns.transfer")
-    return card.replace(
-        name=name or f"{card.name}-{to}",
-        framework=to,
-        inputs=tuple(spec_for(s, to) for s in card.inputs),
-        provenance=Provenance(origin, f"{tool} {__version__}: {how}"),
-        metrics=tuple(metrics),
-        tags=tuple(dict.fromkeys((*card.tags, verb, f"from-{card.framework}"))),
-        files=(),
-        description="",
-    )
-
 
 def convert_to_folder(name: str, to: str, out: str | Path) -> tuple[Path, ModelCard]:
     """Convert the zoo model ``name`` to framework ``to`` and save it as a loadable folder in ``out``."""
@@ -96,21 +55,10 @@ def convert_to_folder(name: str, to: str, out: str | Path) -> tuple[Path, ModelC
     return out, card
 
 
-def write_card(card: ModelCard, out: Path, files: list[Path]) -> ModelCard:
-    """Save ``card`` as ``out/README.md``, listing the files already written there with their sizes and sha256."""
-    from ..cards import FileEntry
-    from ..loader.verify import sha256_file
-
-    entries = tuple(FileEntry(p.name, p.stat().st_size, sha256_file(p)) for p in files)
-    card = card.replace(files=entries, size_bytes=sum(e.size for e in entries))
-    card.save(out / "README.md")
-    return card
-
-
 def _minilm_to_folder(parent: ModelCard, out: Path) -> tuple[Path, ModelCard]:
     from .. import load
     from ..datasets import helpdesk_task
-    from .onnx import minilm_to_onnx
+    from .onnx import minilm_to_onnx, onnx_sentence_embeddings
 
     encoder = load(parent.name, adapt=True, progress=False)
     path = minilm_to_onnx(out / "model.onnx", encoder.native, encoder.tokenizer)
@@ -134,18 +82,3 @@ def _minilm_to_folder(parent: ModelCard, out: Path) -> tuple[Path, ModelCard]:
         outputs=(TensorSpec("last_hidden_state", ("batch", "sequence", "features"), (None, None, 384), "float32"),),
     )
     return out, write_card(card, out, [path])
-
-
-def onnx_sentence_embeddings(path, tokenizer, texts: list[str]) -> np.ndarray:
-    """MiniLM sentence embeddings from its ONNX export: mean pooling over real tokens, then L2 normalisation."""
-    import onnxruntime as ort
-
-    from .onnx import MINILM_INPUTS
-
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    encoded = tokenizer(texts, padding=True, truncation=True, return_tensors="np")
-    names = {i.name for i in session.get_inputs()}
-    hidden = session.run(None, {k: encoded[k].astype(np.int64) for k in MINILM_INPUTS if k in names})[0]
-    mask = encoded["attention_mask"][..., None].astype(np.float32)
-    pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
-    return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)

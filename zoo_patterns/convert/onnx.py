@@ -220,3 +220,17 @@ def native_onnx(native, shape: tuple, folder: str | Path):
                              str(path), dynamic=True, dynamic_input_shapes=[(None, *shape)])  # fmt: skip
         return onnx.load(str(path))
     raise ConversionError(f"{framework} models have no native ONNX exporter here")
+
+
+def onnx_sentence_embeddings(path, tokenizer, texts: list[str]) -> np.ndarray:
+    """MiniLM sentence embeddings from its ONNX export: mean pooling over real tokens, then L2 normalisation."""
+    import onnxruntime as ort
+
+    from ..adapters.hf import mean_pool
+
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    encoded = tokenizer(texts, padding=True, truncation=True, return_tensors="np")
+    names = {i.name for i in session.get_inputs()}
+    hidden = session.run(None, {k: encoded[k].astype(np.int64) for k in MINILM_INPUTS if k in names})[0]
+    pooled = mean_pool(hidden, encoded["attention_mask"])
+    return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)

@@ -78,7 +78,7 @@ def broken_card():
     """A derived card with two problems: a placeholder licence and no known biases."""
     import zoo_patterns as zp
 
-    from ..convert.folder import derived_card
+    from ..lineage import derived_card
 
     parent = zp.card("digits-cnn-torch")
     card = derived_card(parent, "onnx", [], "exported for a phone app", name="digits-cnn-phone", verb="converted")

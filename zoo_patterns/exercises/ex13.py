@@ -30,7 +30,7 @@ def noisy_digits(n_train: int = 400, sigma: float = 0.35, seed: int = 0):
 
 def train_my_model(width: int = 8, hidden: int = 32, epochs: int = 15):
     """Step 0: trains the DigitsCNN you chose, from scratch on all ten digits."""
-    from ..zoo import torch_digits
+    from ..models import torch_digits
 
     torch_digits.seed_everything(0)
     net = torch_digits.DigitsCNN(num_classes=10, width=width, hidden=hidden)
@@ -44,13 +44,13 @@ BUDGET_PARAMS, MIN_ACCURACY = 12_000, 0.90  # the stated rule of step 0: a phone
 
 def params_of(width: int, hidden: int) -> int:
     """Parameters of the 10-class DigitsCNN with this width and hidden size (builds it; does not train it)."""
-    from ..zoo import torch_digits
+    from ..models import torch_digits
 
     return torch_digits.num_params(torch_digits.DigitsCNN(num_classes=10, width=width, hidden=hidden))
 
 
 def _check_choice(width, hidden, net) -> None:
-    from ..zoo import torch_digits
+    from ..models import torch_digits
 
     expect(width in WIDTHS and hidden in HIDDENS, f"choose width from {WIDTHS} and hidden from {HIDDENS}.")
     n = params_of(width, hidden)
@@ -87,7 +87,7 @@ net = train_my_model(width=width, hidden=hidden)""",
 
 
 def _accuracy(module, split) -> float:
-    from ..zoo import torch_digits
+    from ..models import torch_digits
 
     return torch_digits.accuracy(module, split.x_test, split.y_test)
 

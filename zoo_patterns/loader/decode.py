@@ -67,7 +67,7 @@ def _safetensors(folder: Path) -> Any:
     weights = _one(folder, "*.safetensors")
     config = folder / "config.json"
     if config.exists() and {"num_classes", "width", "hidden"} <= set(json.loads(config.read_text())):
-        from ..zoo import torch_digits
+        from ..models import torch_digits
 
         return torch_digits.load(folder)
     return load_file(weights)
@@ -149,7 +149,7 @@ def _gluon_symbol(folder: Path) -> Any:
 
 @register_decoder("gluon-params")
 def _gluon(folder: Path) -> Any:
-    from ..zoo import gluon_digits
+    from ..models import gluon_digits
 
     return gluon_digits.load(folder)
 
@@ -164,11 +164,33 @@ def _onnx(folder: Path) -> Any:
     return ort.InferenceSession(str(_one(folder, "*.onnx")), options, providers=["CPUExecutionProvider"])
 
 
+class LiteRTModel:
+    """A LiteRT interpreter (``ai_edge_litert``) with a numpy ``__call__`` that takes any batch size."""
+
+    def __init__(self, path: str | Path, threads: int = 1):
+        from ai_edge_litert.interpreter import Interpreter
+
+        self.path = Path(path)
+        self.interpreter = Interpreter(model_path=str(path), num_threads=threads)
+        self._batch = None
+
+    def __call__(self, x):
+        import numpy as np
+
+        it = self.interpreter
+        inp, out = it.get_input_details()[0], it.get_output_details()[0]
+        if self._batch != len(x):
+            it.resize_tensor_input(inp["index"], [len(x), *x.shape[1:]])
+            it.allocate_tensors()
+            self._batch = len(x)
+        it.set_tensor(inp["index"], x.astype(np.float32))
+        it.invoke()
+        return it.get_tensor(out["index"]).copy()
+
+
 @register_decoder("litert")
 def _litert(folder: Path) -> Any:
     # A LiteRT (TFLite) flatbuffer holds only tensors and ops: nothing in it runs Python on load.
-    from ..optimize.quantize import LiteRTModel
-
     return LiteRTModel(_one(folder, "*.tflite"))
 
 

@@ -27,11 +27,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..errors import NetworkError, OfflineError
+from ..hashing import CHUNK
 from .cache import Cache
 from .resolve import RemoteFile
 from .verify import check_bytes
 
-CHUNK = 1 << 20
 RING = 4
 
 

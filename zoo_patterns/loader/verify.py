@@ -12,23 +12,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import threading
 from pathlib import Path
 
 from ..errors import IntegrityError
-
-CHUNK = 1 << 20
-
-
-def sha256_file(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(CHUNK):
-            digest.update(block)
-    return digest.hexdigest()
+from ..hashing import CHUNK, sha256_file  # noqa: F401  (CHUNK: the fetcher's block size too)
 
 
 def stamp(path: str | Path) -> list[int]:

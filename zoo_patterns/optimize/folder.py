@@ -1,7 +1,7 @@
 """``python -m zoo_patterns optimize NAME --method M --runtime R --out DIR``: an optimised model folder.
 
 The folder holds the optimised model and a card derived from the parent's (see
-``convert.folder.derived_card``): it names the parent and its weights' sha256, the
+``lineage.derived_card``): it names the parent and its weights' sha256, the
 method and runtime, and the size and quality measured against the parent when the
 folder was written. ``zp.load(DIR)`` opens it.
 """
@@ -64,7 +64,7 @@ def _digits(parent, method: str, runtime: str, out: Path):
     from .. import load
     from ..adapters import adapt
     from ..convert import convert, run
-    from ..convert.folder import derived_card, write_card
+    from ..lineage import derived_card, write_card
     from ..datasets import digits_task
     from .quantize import LiteRTModel, litert, onnx_static_int8
 
@@ -120,8 +120,8 @@ def _digits(parent, method: str, runtime: str, out: Path):
 
 def _minilm(parent, out: Path):
     from .. import load
-    from ..convert.folder import derived_card, onnx_sentence_embeddings, write_card
-    from ..convert.onnx import minilm_to_onnx
+    from ..convert.onnx import minilm_to_onnx, onnx_sentence_embeddings
+    from ..lineage import derived_card, write_card
     from ..datasets import helpdesk_task
     from .quantize import onnx_dynamic_int8
 

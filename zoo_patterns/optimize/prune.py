@@ -95,7 +95,7 @@ def prune_digits_cnn(net, ratio: float):
 
     from ..convert import to_layers
     from ..convert.graph import write_torch
-    from ..zoo.torch_digits import DigitsCNN
+    from ..models.torch_digits import DigitsCNN
 
     layers, shape = to_layers(net, input_spec=_digits_spec())
     pruned = write_torch(prune_channels(layers, ratio, shape))

@@ -11,7 +11,8 @@
                            calibrated), ``fp16`` (half-size weights) or ``fp32``
 =========================  ===================================================================
 
-Each function writes or returns the optimised model; judging it is ``bench.py``'s job.
+Each function writes or returns the optimised model; judging it is ``bench.py``'s job. A LiteRT
+file runs in :class:`~zoo_patterns.loader.decode.LiteRTModel`, beside the other decoders.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+
+from ..loader.decode import LiteRTModel  # noqa: F401  (re-exported: where lesson 10 meets it)
 
 
 def torch_dynamic_int8(module):
@@ -90,28 +93,6 @@ def litert(keras_model, target: str | Path, mode: str = "int8", calibration: np.
     with contextlib.redirect_stdout(io.StringIO()):  # the converter prints its whole SavedModel signature
         target.write_bytes(converter.convert())
     return target
-
-
-class LiteRTModel:
-    """A LiteRT interpreter (``ai_edge_litert``) with a numpy ``__call__`` that takes any batch size."""
-
-    def __init__(self, path: str | Path, threads: int = 1):
-        from ai_edge_litert.interpreter import Interpreter
-
-        self.path = Path(path)
-        self.interpreter = Interpreter(model_path=str(path), num_threads=threads)
-        self._batch = None
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        it = self.interpreter
-        inp, out = it.get_input_details()[0], it.get_output_details()[0]
-        if self._batch != len(x):
-            it.resize_tensor_input(inp["index"], [len(x), *x.shape[1:]])
-            it.allocate_tensors()
-            self._batch = len(x)
-        it.set_tensor(inp["index"], x.astype(np.float32))
-        it.invoke()
-        return it.get_tensor(out["index"]).copy()
 
 
 def onnx_session(path: str | Path, threads: int = 1):

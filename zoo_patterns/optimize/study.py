@@ -130,8 +130,8 @@ def minilm_study(
     from sklearn.linear_model import LogisticRegression
 
     from .. import load
-    from ..convert.folder import onnx_sentence_embeddings
-    from ..convert.onnx import MINILM_INPUTS, minilm_to_onnx
+    from ..adapters.hf import mean_pool
+    from ..convert.onnx import MINILM_INPUTS, minilm_to_onnx, onnx_sentence_embeddings
     from ..datasets import helpdesk_task
     from .bench import size_mb
     from .quantize import onnx_dynamic_int8, onnx_session, torch_dynamic_int8
@@ -161,9 +161,7 @@ def minilm_study(
         tok = tokenizer(texts_, padding=True, truncation=True, return_tensors="pt")
         with torch.inference_mode():
             hidden = module(**tok).last_hidden_state
-        mask = tok["attention_mask"].unsqueeze(-1).float()
-        pooled = (hidden * mask).sum(1) / mask.sum(1)
-        return torch.nn.functional.normalize(pooled, dim=-1).numpy()
+        return torch.nn.functional.normalize(mean_pool(hidden, tok["attention_mask"]), dim=-1).numpy()
 
     with threads(n_threads):
         model = encoder.native.cpu().eval()

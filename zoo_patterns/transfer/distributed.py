@@ -171,7 +171,7 @@ class DigitsJob(Job):
         return trainer._accuracy(self.module, self.x_test, self.y_test)
 
     def save(self, out: Path) -> list[Path]:
-        from ..zoo import torch_digits
+        from ..models import torch_digits
 
         return torch_digits.save(self.module.cpu(), out)  # config.json + model.safetensors: zp.load(out) opens it
 
@@ -367,9 +367,8 @@ def _write(out: Path, job: Job, args: argparse.Namespace, world: World, result: 
     """Rank 0 only: the final weights and a card naming the parent, the plan, the world size and the accuracy."""
     import zoo_patterns as zp
 
-    from ..cards import FileEntry, Metric, TensorSpec
-    from ..convert.folder import derived_card
-    from ..loader.verify import sha256_file
+    from ..cards import Metric, TensorSpec
+    from ..lineage import derived_card, write_card
 
     files = job.save(out)
     parent = zp.card(args.model)
@@ -395,8 +394,7 @@ def _write(out: Path, job: Job, args: argparse.Namespace, world: World, result: 
     )
     if MODELS[args.model] == "text":
         card = card.replace(task="text-classification")
-    entries = tuple(FileEntry(p.name, p.stat().st_size, sha256_file(p)) for p in files)
-    card.replace(files=entries, size_bytes=sum(e.size for e in entries)).save(out / "README.md")
+    write_card(card, out, files)
 
 
 def _init_process_group(backend: str, world: World, timeout: dt.timedelta) -> None:

@@ -27,7 +27,7 @@ def _groups(net) -> dict:
 def build(plan: TransferPlan):
     mx = import_mxnet()
     from .. import load
-    from ..zoo import gluon_digits
+    from ..models import gluon_digits
 
     gluon_digits.seed_everything(plan.seed)
     dropout = plan.regularisation.dropout

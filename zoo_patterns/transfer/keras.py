@@ -25,7 +25,7 @@ def build(plan: TransferPlan):
     import keras
 
     from .. import load
-    from ..zoo import keras_digits
+    from ..models import keras_digits
 
     keras.utils.set_random_seed(plan.seed)
     dropout = plan.regularisation.dropout

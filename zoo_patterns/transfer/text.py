@@ -54,12 +54,13 @@ class TextClassifier:
     def embed(self, texts, *, grad: bool = False):
         import torch
 
+        from ..adapters.hf import mean_pool
+
         tok = self.encoder.tokenizer(list(texts), padding=True, truncation=True, max_length=128, return_tensors="pt")
         tok = tok.to(self.encoder.device)
         with torch.set_grad_enabled(grad):
             hidden = self.encoder.native(**tok).last_hidden_state
-            mask = tok["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-            return torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1)
+            return torch.nn.functional.normalize(mean_pool(hidden, tok["attention_mask"]), dim=-1)
 
     def logits(self, texts, *, batch_size: int = 64):
         import torch

@@ -28,7 +28,7 @@ def build(plan: TransferPlan):
     import torch
 
     from .. import load
-    from ..zoo.torch_digits import DigitsCNN
+    from ..models.torch_digits import DigitsCNN
 
     if plan.base is not None:
         from ..zoo import ensure_built_once
