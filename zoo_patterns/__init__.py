@@ -4,21 +4,28 @@ Each architecture pattern lives in its own module (see the lessons):
 
 - ``cards``      model cards and tensor specs (lesson 01)
 - ``registry``   names mapped to builders plus cards (lesson 02)
+- ``models``     the digits CNN in torch, Keras and Gluon (lessons 01, 07-08)
 - ``zoo``        the workbook's own zoo: pretrain, publish, index (lessons 01-02)
 - ``adapters``   one ZooModel interface over every framework (lesson 03)
-- ``loader``     resolve, cache, fetch, verify, decode, build (lesson 04)
+- ``loader``     resolve, cache, fetch, verify, decode (lesson 04)
 - ``convert``    models moved between frameworks, with parity proofs (lessons 03, 09)
+- ``lineage``    the cards of derived models, and their parent read back (lessons 11, 13)
 - ``ui``         the zoo browser, as MVC and as MVVM (lesson 12)
 - ``architecture``  the package's layers, read from its imports (lesson 12)
 - ``settings``   device, offline flag, cache and zoo locations (lesson 00)
 - ``compat``     the one place that keeps MXNet working on today's numpy
 - ``exercises``  instant checks for the learner notebooks
 
-Importing this package imports no deep-learning framework: every framework is
-imported lazily, inside the code that needs it.
+This module is the facade (lesson 12): the one-liners below join the loader
+and the adapters, which sit side by side one layer down and never import each
+other. Importing this package imports no deep-learning framework: every
+framework is imported lazily, inside the code that needs it.
 """
 
 from __future__ import annotations
+
+import functools
+from pathlib import Path
 
 __version__ = "0.1.0"
 
@@ -35,6 +42,8 @@ import_triton_before_tensorflow()
 __all__ = [
     "ModelCard",
     "adapt",
+    "build",
+    "read_card",
     "Registry",
     "TensorSpec",
     "ZooError",
@@ -52,10 +61,28 @@ __all__ = [
 
 
 def registry() -> Registry:
-    """The workbook zoo's registry (the zoo is built on first use)."""
-    from .zoo import default_registry
+    """The workbook zoo's registry (the zoo is built on first use, see :func:`settings.default_zoo`)."""
+    from .settings import default_zoo
 
-    return default_registry()
+    return _zoo_registry(str(default_zoo()))
+
+
+@functools.lru_cache(maxsize=None)
+def _zoo_registry(root: str) -> Registry:
+    return registry_from_zoo(root)
+
+
+def registry_from_zoo(root: str | Path, name: str = "zoo") -> Registry:
+    """A registry with one entry per model in a built zoo: the card, and a lazy builder (its decoder)."""
+    from .loader.decode import decode
+    from .zoo.build import read_index
+
+    root = Path(root)
+    found = Registry(name)
+    for entry in read_index(root)["models"]:
+        card = ModelCard.load(root / entry["card"])
+        found.register(card.name, functools.partial(decode, root / card.name, card.format), card=card)
+    return found
 
 
 def list_models(pattern: str = "*", **filters) -> list[str]:
@@ -74,18 +101,56 @@ def model_dir(name: str):
     return zoo_dir() / name
 
 
-def load(ref: str, *, zoo=None, cache=None, offline: bool | None = None, adapt: bool = False, **options):
+def load(
+    ref: str,
+    *,
+    zoo=None,
+    cache=None,
+    offline: bool | None = None,
+    adapt: bool = False,
+    loader=None,
+    on_progress=None,
+    **options,
+):
     """The one-liner: ``zp.load("digits-cnn-torch")`` gives a ready model.
 
     ``ref`` is a zoo name (``"minilm-l6"``, ``"minilm-l6@1.0.0"``) or any reference
     the loader resolves (``http://127.0.0.1:8765/minilm-l6``, ``file:///...``, a
-    model folder). It goes down every layer of :class:`zoo_patterns.loader.Loader`:
-    resolve, cache, fetch, verify, decode, build. ``options`` are the Loader's
-    (``progress=``, ``verify="full"``, ``retries=``, ``timeout=``).
+    model folder, such as one :meth:`ZooModel.save` wrote). It goes down every layer of
+    :class:`zoo_patterns.loader.Loader` (resolve, cache, fetch, verify, decode), then
+    :func:`build`. ``options`` are the Loader's (``progress=``, ``verify="full"``,
+    ``retries=``, ``timeout=``), or pass a ready ``loader=``; ``on_progress(done, total)``
+    hears the bytes of this call's downloads.
     """
-    from .loader import Loader
+    if loader is None:
+        from .loader import Loader
 
-    return Loader(zoo=zoo, cache=cache, offline=offline, **options).load(ref, adapt=adapt)
+        loader = Loader(zoo=zoo, cache=cache, offline=offline, **options)
+    return build(loader.fetch(ref, on_progress=on_progress), adapt=adapt)
+
+
+def build(snapshot, fmt: str | None = None, *, adapt: bool = False):
+    """Layer 6: a fetched snapshot (or a model folder) -> the native object, or a ZooModel with its card.
+
+    The loader stops at decode; the facade joins what it decoded with the adapters (lesson 03)
+    and with the card in the snapshot. ``adapt=False`` gives the framework's own object (lesson 01).
+    """
+    from .loader import decode
+
+    folder = Path(getattr(snapshot, "folder", snapshot))
+    manifest = getattr(snapshot, "manifest", None)
+    native = decode(folder, fmt or (manifest.format if manifest is not None else None))
+    if not adapt:
+        return native
+    from .adapters import adapt as wrap
+
+    return wrap(native, card=read_card(folder), source=folder)
+
+
+def read_card(folder) -> ModelCard | None:
+    """A model folder's card (its ``README.md``), or None for a folder without one."""
+    path = Path(folder) / "README.md"
+    return ModelCard.load(path) if path.is_file() else None
 
 
 def adapt(native, card: ModelCard | None = None, **options):

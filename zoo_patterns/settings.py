@@ -7,16 +7,24 @@ Every environment variable the workbook reads is read here, in one place:
 - ``ZOO_PATTERNS_CACHE``    the download cache (default: the user's cache directory)
 - ``ZOO_PATTERNS_ZOO``      the built workbook zoo (default: the user's data directory)
 
-Lesson 00 shows all of them.
+Lesson 00 shows all of them. :func:`default_zoo` is the zoo the loader and the
+facade use when they are handed none.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 
 APP = "zoo-patterns"
 _TRUE = {"1", "true", "yes", "on"}
+
+# The function that builds the workbook zoo when it is missing or stale. It lives in the zoo's build,
+# a layer above the loader and the facade that need a built zoo (lesson 12), so they may not import it:
+# this setting names it and default_zoo() looks it up by name when first asked, the way a plug-in is
+# found by its entry point (dependency inversion: the layer above plugs itself into the ground).
+ZOO_BUILDER = "zoo_patterns.zoo:ensure_built_once"
 
 
 def _env_path(var: str, default: Path) -> Path:
@@ -36,6 +44,12 @@ def zoo_dir() -> Path:
     from platformdirs import user_data_path
 
     return _env_path("ZOO_PATTERNS_ZOO", user_data_path(APP) / "zoo")
+
+
+def default_zoo() -> Path:
+    """The workbook zoo at :func:`zoo_dir`, built first (once per process) by :data:`ZOO_BUILDER` if missing or stale."""
+    module, _, function = ZOO_BUILDER.partition(":")
+    return Path(getattr(importlib.import_module(module), function)(zoo_dir()))
 
 
 def is_offline() -> bool:

@@ -18,7 +18,6 @@ imported for frameworks you do not use.
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 from typing import Any
 
 from ..cards import ModelCard, TensorSpec
@@ -83,11 +82,4 @@ def adapt(
     return model
 
 
-def load_saved(folder: str | Path) -> ZooModel:
-    """Open a folder written by :meth:`ZooModel.save` (verified against its card) as a ZooModel."""
-    from ..loader import Loader
-
-    return Loader(progress=False).load(str(folder), adapt=True)
-
-
-__all__ = ["ADAPTERS", "SpecError", "ZooModel", "adapt", "adapter_for", "check_input", "load_saved"]
+__all__ = ["ADAPTERS", "SpecError", "ZooModel", "adapt", "adapter_for", "check_input"]

@@ -8,8 +8,11 @@ cache      ``cache``       content-addressed blobs, refs, snapshots; atomic writ
 fetch      ``fetch``       streaming download, hash on the fly, retries, resume
 verify     ``verify``      full hash after download, stamp-or-hash on every hit
 decode     ``decode``      format registry; nothing that runs code on load
-build      ``build``       native object, or a ZooModel through an adapter
 =========  ==============  =====================================================
+
+The sixth layer, build (the native object, or a ZooModel through an adapter),
+is the facade's: :func:`zoo_patterns.build` joins a snapshot with the adapters,
+which sit beside the loader, not under it (lesson 12).
 
 Beside them: ``lock`` (advisory, stale-lock takeover), ``archive`` (safe
 extraction) and ``serve`` (a loopback HTTP zoo with Range support).

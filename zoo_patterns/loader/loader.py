@@ -1,8 +1,12 @@
-"""The layered loader: resolve -> cache -> fetch -> verify -> decode -> build, joined in one class.
+"""The layered loader: resolve -> cache -> fetch -> verify -> decode, joined in one class.
 
 ``Loader(zoo=..., cache=..., offline=...)`` holds one of each layer; every
-layer is also usable, and testable, on its own. ``zoo_patterns.load(ref)``
-is this class's one-liner.
+layer is also usable, and testable, on its own. The loader stops at decode: it
+returns the framework's own object and never imports the adapters, and it is
+handed its default zoo (a folder, a URL or a callable; by default
+:func:`zoo_patterns.settings.default_zoo`) rather than building one.
+``zoo_patterns.load(ref)`` is the one-liner on top: it joins this class's
+snapshot with the adapters (layer 6, build).
 """
 
 from __future__ import annotations
@@ -14,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import IntegrityError, NetworkError, OfflineError
+from ..settings import default_zoo
 from .archive import safe_extract
-from .build import build
 from .cache import Cache
 from .fetch import Fetcher
+from .decode import decode
 from .resolve import Manifest, RemoteFile, Request, ResolverChain, check_manifest, normalise, split_name, zoo_location
 from .verify import Stamps, verify_cached, verify_file
 
@@ -60,9 +65,13 @@ class _ReportingBar:
 
 @dataclass
 class Loader:
-    """One object per configuration: where the zoo is, where the cache is, and the knobs."""
+    """One object per configuration: where the zoo is, where the cache is, and the knobs.
 
-    zoo: str | Path | None = None
+    ``zoo`` is a folder, a URL, or a callable that returns one; ``None`` means
+    :func:`~zoo_patterns.settings.default_zoo`, the workbook zoo, built on first use.
+    """
+
+    zoo: str | Path | Callable[[], str | Path] | None = None
     cache: Cache | str | Path | None = None
     offline: bool | None = None
     verify: str = "stamp"  # or "full": re-hash every file on every hit
@@ -73,7 +82,6 @@ class Loader:
     lock_timeout: float = 60.0
     resolvers: ResolverChain = field(default_factory=ResolverChain)
     fetcher: Fetcher | None = None
-    on_progress: Callable[[int, int], None] | None = None  # (bytes done, bytes total) as a download goes
 
     def __post_init__(self) -> None:
         from ..settings import is_offline
@@ -87,11 +95,9 @@ class Loader:
 
     # -- layer 1 ----------------------------------------------------------------
     def default_zoo(self) -> str:
-        if self.zoo is not None:
-            return zoo_location(self.zoo)
-        from ..zoo import ensure_built_once
-
-        return zoo_location(ensure_built_once())
+        """The zoo that ``zoo://`` names and bare names resolve against, as a URL."""
+        zoo = default_zoo if self.zoo is None else self.zoo
+        return zoo_location(zoo() if callable(zoo) else zoo)
 
     def resolve(self, ref: str) -> Manifest:
         ref = normalise(ref)
@@ -134,8 +140,12 @@ class Loader:
             blob.unlink(missing_ok=True)
             return False
 
-    def fetch(self, ref: str) -> Snapshot:
-        """Resolve ``ref`` and make sure a verified copy of every file is in the cache."""
+    def fetch(self, ref: str, *, on_progress: Callable[[int, int], None] | None = None) -> Snapshot:
+        """Resolve ``ref`` and make sure a verified copy of every file is in the cache.
+
+        ``on_progress(done_bytes, total_bytes)`` is told as a download goes (not called on a cache hit):
+        how a UI binds a progress bar to this one call.
+        """
         manifest = self.resolve(ref)
         folder = self.cache.snapshot(manifest)
         repaired: list[str] = []
@@ -163,7 +173,7 @@ class Loader:
                 "and offline mode is on, so nothing was downloaded. Go online (unset ZOO_PATTERNS_OFFLINE or pass "
                 f"offline=False) and fetch {manifest.name} again."
             )
-        self._download(manifest, missing)
+        self._download(manifest, missing, on_progress)
         folder = self.cache.make_snapshot(manifest, unpack=safe_extract)
         stamps = Stamps(self.cache.stamps_file(manifest))
         for f in manifest.files:  # just verified: record stamps so the next hit costs a stat per file
@@ -172,15 +182,15 @@ class Loader:
         self.cache.save_ref(manifest)
         return Snapshot(folder, manifest, self.cache.blobs, tuple(f.path for f in missing), tuple(repaired))
 
-    def _download(self, manifest: Manifest, files: list[RemoteFile]) -> None:
+    def _download(self, manifest: Manifest, files: list[RemoteFile], on_progress=None) -> None:
         if not files:
             return
         from tqdm.auto import tqdm
 
         total = sum(f.size for f in files)
         with tqdm(total=total, unit="B", unit_scale=True, desc=f"fetch {manifest.name}", disable=not self.progress) as bar:
-            if self.on_progress is not None:
-                bar = _ReportingBar(bar, total, self.on_progress)
+            if on_progress is not None:
+                bar = _ReportingBar(bar, total, on_progress)
             for f in files:
                 with self.cache.lock(f.sha256, timeout=self.lock_timeout):
                     if self._blob_ok(f):  # another process fetched it while we waited for the lock
@@ -188,8 +198,12 @@ class Loader:
                         continue
                     self.fetcher.fetch(f, self.cache, bar=bar)
 
-    # -- layers 5 and 6 -------------------------------------------------------------
-    def load(self, ref: str, *, adapt: bool = False) -> Any:
-        """Fetch (or find in the cache), verify, decode and build: the model object."""
-        snapshot = self.fetch(ref)
-        return build(snapshot.folder, snapshot.manifest.format, adapt=adapt)
+    # -- layer 5 ----------------------------------------------------------------------
+    def load(self, ref: str, *, on_progress: Callable[[int, int], None] | None = None) -> Any:
+        """Fetch (or find in the cache), verify and decode: the framework's own model object.
+
+        To wrap it in the ZooModel interface, use ``zoo_patterns.load(ref, adapt=True)`` (or
+        ``zoo_patterns.build(loader.fetch(ref), adapt=True)``): the adapters sit beside the loader, not under it.
+        """
+        snapshot = self.fetch(ref, on_progress=on_progress)
+        return decode(snapshot.folder, snapshot.manifest.format)

@@ -62,9 +62,9 @@ class ZooBrowserModel:
 
     def __init__(self, registry: Registry | None = None, loader=None):
         if registry is None:
-            from ..zoo import default_registry
+            from .. import registry as workbook_registry
 
-            registry = default_registry()
+            registry = workbook_registry()
         self.registry = registry
         self._loader = loader
         self._neighbours: dict[str, tuple[np.ndarray, tuple[str, ...]]] = {}
@@ -113,23 +113,14 @@ class ZooBrowserModel:
 
     # -- load and predict ----------------------------------------------------------------
     def load(self, name: str, on_progress: Callable[[float], None] | None = None) -> Loaded:
-        """Fetch ``name`` through every loader layer (progress 0 to 1 as bytes arrive), then adapt it."""
-        from ..adapters import adapt
-        from ..loader import decode
-        from ..loader.build import read_card
+        """Fetch ``name`` through every loader layer (progress 0 to 1 as bytes arrive), then build it through the facade."""
+        from .. import build
 
         self.registry.get(name)  # unknown names fail here, with suggestions, before any I/O
-        loader = self.loader
-        previous = loader.on_progress
-        if on_progress is not None:
-            loader.on_progress = lambda done, total: on_progress(done / total if total else 1.0)
+        report = None if on_progress is None else (lambda done, total: on_progress(done / total if total else 1.0))
         start = time.perf_counter()
-        try:
-            snapshot = loader.fetch(name)
-        finally:
-            loader.on_progress = previous
-        native = decode(snapshot.folder, snapshot.manifest.format)
-        model = adapt(native, card=read_card(snapshot.folder), source=snapshot.folder)
+        snapshot = self.loader.fetch(name, on_progress=report)  # this call's progress; the snapshot says what it fetched
+        model = build(snapshot, adapt=True)
         if on_progress is not None:
             on_progress(1.0)
         return Loaded(name, model, time.perf_counter() - start, snapshot.downloaded)

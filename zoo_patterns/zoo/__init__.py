@@ -2,10 +2,12 @@
 
 - ``build``       pretrain, save, card, hash and index the whole zoo (``python -m zoo_patterns build``)
 - ``publishing``  :func:`publish`: add one model (yours) to a zoo folder (``python -m zoo_patterns publish``)
-- ``catalog``   the static half of each model card
-- ``torch_digits`` / ``keras_digits`` / ``gluon_digits``  one small CNN in three frameworks
+- ``catalog``     the static half of each model card
 
-:func:`default_registry` turns a built zoo into a :class:`~zoo_patterns.Registry`.
+The networks themselves are in :mod:`zoo_patterns.models`. The zoo's build sits
+above the loader and the facade (lesson 12): :func:`ensure_built_once` is the
+builder that :data:`zoo_patterns.settings.ZOO_BUILDER` names, so ``zp.load`` and
+``zp.registry()`` build the zoo on first use without importing this package.
 """
 
 from __future__ import annotations
@@ -13,28 +15,11 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from ..cards import ModelCard
+from .. import _zoo_registry as _cached_registry  # noqa: F401  (publishing clears it when the zoo changes)
+from .. import registry_from_zoo
 from ..registry import Registry
 from .build import build, ensure_built, read_index
 from .publishing import PublishError, publish
-
-
-def registry_from_zoo(root: str | Path, name: str = "zoo") -> Registry:
-    """A registry with one entry per model in a built zoo: the card, and a lazy builder."""
-    from ..loader.decode import decode
-
-    root = Path(root)
-    registry = Registry(name)
-    for entry in read_index(root)["models"]:
-        card = ModelCard.load(root / entry["card"])
-        registry.register(card.name, functools.partial(decode, root / card.name, card.format), card=card)
-    return registry
-
-
-@functools.lru_cache(maxsize=None)
-def _cached_registry(root: str) -> Registry:
-    # Checking the build fingerprint hashes the build code: do it once per process and zoo folder.
-    return registry_from_zoo(ensure_built_once(root))
 
 
 @functools.lru_cache(maxsize=None)
@@ -50,10 +35,10 @@ def ensure_built_once(root: str | Path | None = None) -> Path:
 
 
 def default_registry() -> Registry:
-    """The registry of the workbook zoo at ``zoo_patterns.zoo_dir()``, built on first use."""
-    from ..settings import zoo_dir
+    """The registry of the workbook zoo at ``zoo_patterns.zoo_dir()``, built on first use (``zp.registry()``)."""
+    from .. import registry
 
-    return _cached_registry(str(zoo_dir()))
+    return registry()
 
 
 __all__ = [
