@@ -76,7 +76,7 @@ assert accuracy > 0.9
 
 # %%
 from zoo_patterns.cards import Metric, ModelCard, Provenance
-from zoo_patterns.zoo.catalog import digits_fields
+from zoo_patterns.zoo.card_fields import digits_fields
 
 fields = digits_fields("torch", "safetensors", "NCHW")
 card = ModelCard(

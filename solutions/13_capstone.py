@@ -62,7 +62,7 @@ from zoo_patterns.transfer import torch as torch_trainer
 from zoo_patterns.ui.model import ZooBrowserModel
 from zoo_patterns.ui.viewmodel import ZooBrowserViewModel
 from zoo_patterns.zoo import publish, registry_from_zoo
-from zoo_patterns.zoo.catalog import digits_fields
+from zoo_patterns.zoo.card_fields import digits_fields
 
 zp.quiet()
 work = Path(tempfile.mkdtemp(prefix="exercise13-"))

@@ -9,7 +9,7 @@ from helpers import run_cli
 import zoo_patterns as zp
 from zoo_patterns.cards import ModelCard
 from zoo_patterns.zoo import ensure_built, read_index, registry_from_zoo
-from zoo_patterns.zoo.build import sha256_file
+from zoo_patterns.hashing import sha256_file
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +97,7 @@ def test_build_is_reproducible(zoo, tmp_path):
     """
     import datetime as dt
 
-    from zoo_patterns.zoo.build import NOT_BYTE_REPRODUCIBLE, STEPS
+    from zoo_patterns.zoo.recipes import NOT_BYTE_REPRODUCIBLE, STEPS
 
     steps = [s for s in STEPS if "ResNet" not in s]
     first = read_index(zoo)

@@ -75,7 +75,7 @@ def _zoo_registry(root: str) -> Registry:
 def registry_from_zoo(root: str | Path, name: str = "zoo") -> Registry:
     """A registry with one entry per model in a built zoo: the card, and a lazy builder (its decoder)."""
     from .loader.decode import decode
-    from .zoo.build import read_index
+    from .index import read_index
 
     root = Path(root)
     found = Registry(name)

@@ -40,14 +40,15 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
 
 def _cmd_build(args: argparse.Namespace) -> int:
     from .settings import zoo_dir
-    from .zoo.build import build, is_current
+    from .zoo.builder import build
+    from .zoo.fingerprint import is_current
 
     out = args.out or zoo_dir()
     if args.if_missing and is_current(out):
         print(f"zoo is up to date at {out}")
         return 0
     build(out, steps=args.step, progress=not args.quiet)
-    from .zoo.build import read_index
+    from .index import read_index
 
     print(f"built {len(read_index(out)['models'])} models into {out}")
     return 0
@@ -57,7 +58,7 @@ def _registry(args: argparse.Namespace):
     from pathlib import Path
 
     from .zoo import ensure_built, registry_from_zoo
-    from .zoo.build import INDEX
+    from .index import INDEX
 
     if args.zoo and (Path(args.zoo) / INDEX).exists():
         return registry_from_zoo(args.zoo)  # any zoo, yours included: never rebuilt over

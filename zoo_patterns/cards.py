@@ -105,7 +105,7 @@ class FileEntry:
 
 def file_entries(files, root: str | Path) -> tuple[FileEntry, ...]:
     """A card's file list: one :class:`FileEntry` per file, sorted by path, each file hashed once."""
-    return tuple(sorted((FileEntry.of(p, root) for p in files), key=lambda f: f.path))
+    return tuple(sorted((FileEntry.of(p, root) for p in files), key=lambda f: Path(f.path).parts))
 
 
 @dataclass(frozen=True)

@@ -137,7 +137,7 @@ def checks() -> list[Check]:
 
 
 def _zoo_check() -> Check:
-    from .zoo.build import read_index
+    from .index import read_index
 
     where = settings.zoo_dir()
     try:

@@ -21,14 +21,13 @@ index being refused.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
-from .cards import ModelCard
+from .cards import FileEntry, ModelCard
 from .errors import IndexFormatError, UnsafePathError
 
 INDEX = "index.json"
@@ -200,7 +199,13 @@ def read_index(root: str | Path) -> dict:
 
 
 def index_entry(card: ModelCard, files: Iterable[Path], folder: Path) -> dict:
-    """A model's entry in ``index.json``: what it is, and every file (paths from the zoo root) with size and sha256."""
+    """A model's entry in ``index.json``: what it is, and every file (paths from the zoo root) with size and sha256.
+
+    A file the card already lists keeps the card's size and sha256 (hashed once, when the card was made);
+    only the others (the card itself) are hashed here.
+    """
+    listed = {f.path: f for f in card.files}
+    entries = [listed.get(p.relative_to(folder).as_posix()) or FileEntry.of(p, folder) for p in sorted(files)]
     return {
         "name": card.name,
         "version": card.version,
@@ -210,18 +215,5 @@ def index_entry(card: ModelCard, files: Iterable[Path], folder: Path) -> dict:
         "domain": card.domain,
         "license": card.license,
         "card": f"{card.name}/README.md",
-        "files": [
-            {"path": f"{card.name}/{p.relative_to(folder)}", "size": p.stat().st_size, "sha256": _sha256(p)}
-            for p in sorted(files)
-        ],
+        "files": [{"path": f"{card.name}/{f.path}", "size": f.size, "sha256": f.sha256} for f in entries],
     }
-
-
-def _sha256(path: Path) -> str:
-    # The same hash as loader.verify.sha256_file, kept here so the ground never imports the loader
-    # (issue 22's hashing module is where both belong).
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()

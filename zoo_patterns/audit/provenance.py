@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..cards import ModelCard
 from ..lineage import DERIVED_TAGS, PARENT, is_derived, parent_of  # noqa: F401  (the line's writer and reader live there)
-from ..zoo.publishing import PLACEHOLDER_LICENCES
+from ..index import PLACEHOLDER_LICENCES
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def audit_cards(cards: Iterable[ModelCard]) -> list[Finding]:
 
 def cards_in(*folders: str | Path) -> list[ModelCard]:
     """The cards of a built zoo (by its index) and of model folders (their README.md)."""
-    from ..zoo.build import INDEX, read_index
+    from ..index import INDEX, read_index
 
     out = []
     for folder in map(Path, folders):

@@ -1,8 +1,10 @@
 """The workbook's own zoo: real pretrained models, published offline into a hub-like folder.
 
-- ``build``       pretrain, save, card, hash and index the whole zoo (``python -m zoo_patterns build``)
-- ``publishing``  :func:`publish`: add one model (yours) to a zoo folder (``python -m zoo_patterns publish``)
-- ``catalog``     the static half of each model card
+- ``builder``      run the recipes, card, hash and index the whole zoo (``python -m zoo_patterns build``)
+- ``recipes``      one function per build step: pretrain or import the models
+- ``fingerprint``  the hash of the build code that says when a built zoo is stale
+- ``publishing``   :func:`publish`: add one model (yours) to a zoo folder (``python -m zoo_patterns publish``)
+- ``card_fields``  the static half of each model card
 
 The networks themselves are in :mod:`zoo_patterns.models`. The zoo's build sits
 above the loader and the facade (lesson 12): :func:`ensure_built_once` is the
@@ -18,7 +20,8 @@ from pathlib import Path
 from .. import _zoo_registry as _cached_registry  # noqa: F401  (publishing clears it when the zoo changes)
 from .. import registry_from_zoo
 from ..registry import Registry
-from .build import build, ensure_built, read_index
+from ..index import read_index
+from .builder import build, ensure_built
 from .publishing import PublishError, publish
 
 

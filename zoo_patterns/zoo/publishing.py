@@ -23,11 +23,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from ..cards import FileEntry, ModelCard
+from ..cards import ModelCard, file_entries
 from ..errors import InvalidCardError, UnsafeFormatError, UnsafePathError, ZooError
 from ..index import FORMAT_VERSION, INDEX, NAME, PLACEHOLDER_LICENCES, VERSION, check_index, check_path, index_entry, read_index
 from ..loader.lock import FileLock
-from ..loader.verify import sha256_file
 
 LOCK = ".zoo.lock"
 STAGING = ".publishing-"
@@ -142,14 +141,13 @@ def publish(source: Any, card: ModelCard | None = None, *, zoo: str | Path, repl
         target = stage / card.name
         target.mkdir(parents=True)
         if folder_source:
-            files = _stage_folder(Path(source), target, card.name)
+            entries = file_entries(_stage_folder(Path(source), target, card.name), target)
         else:
             from ..adapters import adapt
 
-            saved = ModelCard.load(adapt(source, card=card).save(target)).files
-            where = "the card the adapter saved"
-            files = [target / check_path(f.path, model=card.name, where=where, in_zoo=False, fix=RENAME) for f in saved]
-        entries = tuple(FileEntry(str(p.relative_to(target)), p.stat().st_size, sha256_file(p)) for p in sorted(files))
+            entries = ModelCard.load(adapt(source, card=card).save(target)).files  # save hashed each file once
+            for f in entries:
+                check_path(f.path, model=card.name, where="the card the adapter saved", in_zoo=False, fix=RENAME)
         final = card.replace(files=entries, size_bytes=sum(e.size for e in entries))
         final.save(target / "README.md")
         entry = index_entry(final, (p for p in target.rglob("*") if p.is_file()), target)
@@ -189,7 +187,7 @@ def _clean_leftovers(root: Path) -> None:
 
 
 def _forget_cached_registries() -> None:
-    from . import _built, _cached_registry
+    from . import _built, _cached_registry  # the facade's registry of a zoo folder, and the builder's check
 
     _cached_registry.cache_clear()
     _built.cache_clear()

