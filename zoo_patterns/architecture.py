@@ -7,8 +7,11 @@ each part on a layer: a part sits above everything it imports, so arrows
 point down. A cycle (two parts importing each other) would make that
 impossible; :func:`cycles` lists them, so a drawing never hides one.
 
-The rule lesson 12 tests: ``ui`` is the top layer, nothing below imports it,
-and only ``ui`` imports ipywidgets.
+:data:`LAYERS` is the order the design declares (``DESIGN.md`` section 2), bottom
+to top; :func:`upward_arrows` lists every import that breaks it. The rules
+lesson 12 and ``tests/test_architecture.py`` check: no cycles, no upward
+arrows, ``loader`` and ``adapters`` side by side (neither imports the other),
+nothing below ``ui`` imports it, and only ``ui`` imports ipywidgets.
 """
 
 from __future__ import annotations
@@ -21,6 +24,18 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent
 FACADE = "zoo_patterns"  # the package's own __init__: the one-liners (zp.load, zp.card, ...)
 CLI = "cli"  # __main__: python -m zoo_patterns
+
+# The declared layers, bottom to top. A part may import parts of its own layer (no cycles) and of the
+# layers below it; SIDE_BY_SIDE parts share a layer and never import each other.
+LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("ground", frozenset({"errors", "settings", "logs", "compat", "cards", "registry", "hashing", "index", "models",
+                          "datasets", "data"})),  # fmt: skip
+    ("loader | adapters", frozenset({"loader", "adapters"})),
+    ("facade", frozenset({FACADE})),
+    ("zoo build, workflows", frozenset({"zoo", "lineage", "transfer", "convert", "optimize", "audit"})),
+    ("apps", frozenset({"ui", CLI, "exercises", "classroom", "doctor", "architecture"})),
+)
+SIDE_BY_SIDE = frozenset({"loader", "adapters"})
 
 
 @dataclass(frozen=True)
@@ -133,26 +148,49 @@ def layers(graph: dict[str, set[str]]) -> dict[str, int]:
     return level
 
 
+def declared_layer(part: str) -> int:
+    """The index in :data:`LAYERS` of the layer ``part`` is declared in; KeyError for an undeclared part."""
+    for i, (_, parts) in enumerate(LAYERS):
+        if part in parts:
+            return i
+    raise KeyError(f"{part!r} is in no layer of architecture.LAYERS; declare where it belongs (DESIGN.md section 2).")
+
+
+def upward_arrows(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
+    """Imports that break the declared order: to a higher layer, or between two side-by-side parts."""
+    bad = []
+    for src, deps in sorted(graph.items()):
+        for dst in sorted(deps):
+            if declared_layer(dst) > declared_layer(src) or {src, dst} <= SIDE_BY_SIDE:
+                bad.append((src, dst))
+    return bad
+
+
 def importers_of(graph: ImportGraph, target: str) -> set[str]:
     """The parts that import ``target``: a package part (``ui``) or an outside library (``ipywidgets``)."""
     return {p for p, deps in graph.parts.items() if target in deps} | {p for p, ext in graph.external.items() if target in ext}
 
 
-def plot_layers(graph: ImportGraph, ax=None):
-    """Draw the parts on their layers, with an arrow per import (matplotlib); returns the axes."""
+def plot_layers(graph: ImportGraph, ax=None, *, declared: bool = False):
+    """Draw the parts on their layers, with an arrow per import (matplotlib); returns the axes.
+
+    ``declared=True`` puts each part on its layer in :data:`LAYERS` (named on the left) instead of
+    the layer its imports give it.
+    """
     import matplotlib.pyplot as plt
 
-    level = layers(graph.parts)
+    level = {p: declared_layer(p) for p in graph.parts} if declared else layers(graph.parts)
     rows: dict[int, list[str]] = defaultdict(list)
     for part, lv in sorted(level.items()):
         rows[lv].append(part)
     pos = {p: (i - (len(row) - 1) / 2, lv) for lv, row in rows.items() for i, p in enumerate(row)}
     if ax is None:
         _, ax = plt.subplots(figsize=(11, 1.2 + 0.8 * len(rows)))
+    broken = set(upward_arrows(graph.parts)) if declared else set()
     for src, deps in graph.parts.items():
         for dst in deps:
             (x0, y0), (x1, y1) = pos[src], pos[dst]
-            upward = y1 >= y0
+            upward = (src, dst) in broken if declared else y1 >= y0
             ax.annotate(
                 "",
                 (x1, y1),
@@ -171,7 +209,8 @@ def plot_layers(graph: ImportGraph, ax=None):
         )
     ax.set_ylim(-0.6, max(rows) + 0.6)
     ax.set_xlim(min(x for x, _ in pos.values()) - 0.8, max(x for x, _ in pos.values()) + 0.8)
-    ax.set_yticks(range(max(rows) + 1), [f"layer {i}" for i in range(max(rows) + 1)])
+    names = [LAYERS[i][0] if declared else f"layer {i}" for i in range(max(rows) + 1)]
+    ax.set_yticks(range(max(rows) + 1), names)
     ax.set_xticks([])
     ax.set_title("zoo_patterns, from its imports: arrows point to what a part imports (red: not downward)")
     return ax
