@@ -34,7 +34,6 @@ from pathlib import Path
 import zoo_patterns as zp
 from zoo_patterns.audit import audit_cards  # noqa: F401 (for you to try)
 from zoo_patterns.cards import Metric
-from zoo_patterns.convert.folder import derived_card
 from zoo_patterns.exercises import ____
 from zoo_patterns.exercises.ex13 import (
     BUDGET_PARAMS,
@@ -54,13 +53,15 @@ from zoo_patterns.exercises.ex13 import (
     q7,
     train_my_model,
 )
+from zoo_patterns.lineage import derived_card
 from zoo_patterns.loader.serve import ZooServer
+from zoo_patterns.models import torch_digits
 from zoo_patterns.optimize.quantize import torch_dynamic_int8
 from zoo_patterns.transfer import TransferPlan
 from zoo_patterns.transfer import torch as torch_trainer
 from zoo_patterns.ui.model import ZooBrowserModel
 from zoo_patterns.ui.viewmodel import ZooBrowserViewModel
-from zoo_patterns.zoo import publish, registry_from_zoo, torch_digits
+from zoo_patterns.zoo import publish, registry_from_zoo
 from zoo_patterns.zoo.card_fields import digits_fields
 
 zp.quiet()
