@@ -194,6 +194,15 @@ def test_a_download_that_always_breaks_leaves_nothing_that_looks_complete(server
     assert not (cache.root / "snapshots" / "alpha").exists() and cache.load_ref("alpha") is None
 
 
+def test_downloads_abandoned_by_a_killed_process_are_cleaned_before_the_next_download(server, cache):
+    (cache.root / "tmp").mkdir(parents=True)
+    old, fresh = cache.root / "tmp" / "weights.bin.dead.incomplete", cache.root / "tmp" / "other.live.incomplete"
+    old.write_bytes(b"half a download"), fresh.write_bytes(b"in progress elsewhere")
+    os.utime(old, (time.time() - 2 * 24 * 3600,) * 2)  # two days old: its process is long gone
+    loader(server, cache).fetch("alpha")
+    assert not old.exists() and fresh.exists()
+
+
 def test_wrong_bytes_are_refused_with_both_hashes(server, cache):
     FaultyHandler.faults = {"weights.bin": "wrong-bytes"}
     sha = hashlib.sha256(blob(300_000, 1)).hexdigest()

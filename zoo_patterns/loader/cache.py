@@ -87,7 +87,11 @@ class Cache:
         return FileLock(inside(self.root / "locks", f"{sha256}.lock"), **kwargs)
 
     def clean_tmp(self, older_than: float = 24 * 3600) -> int:
-        """Remove downloads abandoned by killed processes; returns how many."""
+        """Remove downloads abandoned by killed processes; returns how many.
+
+        The loader calls it before it downloads anything, so a cache never fills up with the
+        ``.incomplete`` files of processes that died mid-download (a day is far longer than any download).
+        """
         removed = 0
         for path in (self.root / "tmp").glob("*"):
             try:
@@ -116,10 +120,6 @@ class Cache:
             return Manifest.from_dict(json.loads(self._ref_path(name, version).read_text(encoding="utf-8")))
         except FileNotFoundError:
             return None
-
-    def cached_names(self) -> list[str]:
-        refs = self.root / "refs"
-        return sorted(p.name for p in refs.iterdir()) if refs.is_dir() else []
 
     # -- snapshots --------------------------------------------------------------
     def snapshot(self, manifest: Manifest) -> Path:

@@ -187,6 +187,8 @@ class Loader:
             return
         from tqdm.auto import tqdm
 
+        self.cache.clean_tmp()  # downloads abandoned by killed processes, before this one adds its own
+
         total = sum(f.size for f in files)
         with tqdm(total=total, unit="B", unit_scale=True, desc=f"fetch {manifest.name}", disable=not self.progress) as bar:
             if on_progress is not None:
