@@ -6,6 +6,15 @@ writes its own temporary file and ``os.replace``-s it into place (the
 huggingface_hub rule). So a lock that cannot be had in time is simply
 ignored, and a lock left behind by a crashed process (its pid is gone, or it
 is older than ``stale_after``) is taken over, as TF Hub does.
+
+Why not the ``filelock`` package (installed, and what huggingface_hub uses)? It
+takes an OS lock (``flock``) that the kernel drops when its holder dies, so its
+locks never go stale, which is simpler where mutual exclusion is all you need.
+This module is kept on purpose, as the teaching piece for TF Hub's pattern that
+lesson 04 compares (a lock *file* that records its owner, judged stale and
+taken over; the fault-injection tests kill its owner), and because the zoo's
+publishing names the process that holds a zoo (:meth:`FileLock.owner`), which
+an OS lock cannot tell. It is about 80 lines, and nothing correct rests on it.
 """
 
 from __future__ import annotations
