@@ -189,7 +189,7 @@ def test_nothing_below_ui_imports_it_or_ipywidgets():
     graph = import_graph()
     assert importers_of(graph, "ui") <= {"cli", "exercises"}, "only the command line and the exercise checks sit above the UI"
     assert importers_of(graph, "ipywidgets") == {"ui"}
-    assert {"registry", "loader", "zoo_patterns"} <= graph.parts["ui"]  # adapters only through the facade
+    assert {"model_registry", "loader", "zoo_patterns"} <= graph.parts["ui"]  # adapters only through the facade
     level = layers(graph.parts)
     assert all(level["ui"] > level[p] for p in graph.parts["ui"])
     assert graph.modules["ui.viewmodel"] <= {"errors", "ui.model"}, graph.modules["ui.viewmodel"]

@@ -3,7 +3,7 @@
 Each architecture pattern lives in its own module (see the lessons):
 
 - ``cards``      model cards and tensor specs (lesson 01)
-- ``registry``   names mapped to builders plus cards (lesson 02)
+- ``model_registry``  names mapped to builders plus cards (lesson 02); ``registry()`` is the zoo's
 - ``models``     the digits CNN in torch, Keras and Gluon (lessons 01, 07-08)
 - ``zoo``        the workbook's own zoo: pretrain, publish, index (lessons 01-02)
 - ``adapters``   one ZooModel interface over every framework (lesson 03)
@@ -32,7 +32,7 @@ __version__ = "0.1.0"
 from .cards import ModelCard, TensorSpec  # noqa: E402  (light: stdlib only)
 from .compat import import_triton_before_tensorflow  # noqa: E402
 from .errors import ZooError  # noqa: E402
-from .registry import Registry  # noqa: E402
+from .model_registry import Registry  # noqa: E402
 from .settings import cache_dir, device, is_offline, zoo_dir  # noqa: E402
 
 # torch's CUDA build brings triton, which segfaults when imported after TensorFlow: from now

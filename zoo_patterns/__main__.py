@@ -175,7 +175,7 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def _cmd_convert(args: argparse.Namespace) -> int:
-    from .convert.folder import convert_to_folder
+    from .convert.to_folder import convert_to_folder
     from .logs import quiet
 
     quiet()
@@ -189,7 +189,7 @@ def _cmd_convert(args: argparse.Namespace) -> int:
 
 def _cmd_optimize(args: argparse.Namespace) -> int:
     from .logs import quiet
-    from .optimize.folder import optimize_to_folder
+    from .optimize.to_folder import optimize_to_folder
 
     quiet()
     out, card = optimize_to_folder(args.name, args.method, args.runtime, args.out)
@@ -224,7 +224,7 @@ def _exit_code(exc: BaseException) -> int:
             return code
     from .convert.layers import ConversionError
     from .convert.parity import ParityError
-    from .optimize.folder import UnsupportedOptimisation
+    from .optimize.to_folder import UnsupportedOptimisation
     from .zoo.publishing import PublishError
 
     for kind, code in ((ConversionError, 7), (ParityError, 8), (UnsupportedOptimisation, 7), (PublishError, 2)):

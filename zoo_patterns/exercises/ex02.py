@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from ..registry import Registry
+from ..model_registry import Registry
 from . import Question, expect
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ZooError
-from ..registry import Registry
+from ..model_registry import Registry
 
 ANY = ""  # the value of a filter that filters nothing
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .. import _zoo_registry as _cached_registry  # noqa: F401  (publishing clears it when the zoo changes)
 from .. import registry_from_zoo
-from ..registry import Registry
+from ..model_registry import Registry
 from ..index import read_index
 from .builder import build, ensure_built
 from .publishing import PublishError, publish
