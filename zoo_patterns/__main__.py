@@ -205,34 +205,6 @@ def _cmd_browse(args: argparse.Namespace) -> int:
     return browse(args.port, open_browser=not args.no_browser, zoo=args.zoo)
 
 
-def _exit_code(exc: BaseException) -> int:
-    from . import errors
-
-    for kind, code in (
-        (errors.ModelNotFoundError, 2),
-        (errors.InvalidReferenceError, 2),
-        (errors.IntegrityError, 3),
-        (errors.OfflineError, 4),
-        (errors.NetworkError, 5),
-        (errors.InvalidCardError, 2),
-        (errors.UnsafeFormatError, 6),
-        (errors.UnsafeArchiveError, 6),
-        (errors.UnsafePathError, 6),
-        (errors.IndexFormatError, 2),
-    ):
-        if isinstance(exc, kind):
-            return code
-    from .convert.layers import ConversionError
-    from .convert.parity import ParityError
-    from .optimize.to_folder import UnsupportedOptimisation
-    from .zoo.publishing import PublishError
-
-    for kind, code in ((ConversionError, 7), (ParityError, 8), (UnsupportedOptimisation, 7), (PublishError, 2)):
-        if isinstance(exc, kind):
-            return code
-    return 1
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m zoo_patterns", description="The zoo-patterns workbook zoo.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -313,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except ZooError as exc:
         print("error: " + " ".join(str(exc).split()), file=sys.stderr)  # one line, for scripts
-        return _exit_code(exc)
+        return exc.exit_code  # every error class carries its own (errors.py)
     except (FileExistsError, FileNotFoundError, ValueError) as exc:
         print("error: " + " ".join(str(exc).split()), file=sys.stderr)
         return 2

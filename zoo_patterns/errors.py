@@ -1,7 +1,10 @@
 """One exception type per failure a caller can act on.
 
 Each message says what happened, what was expected and how to fix it, in the
-spirit of the Keras API guidelines' "errors that teach".
+spirit of the Keras API guidelines' "errors that teach". Every error class of the
+package is here, at the bottom of lesson 12's layers, and each carries the exit
+code the command line returns for it (``exit_code``), so ``python -m zoo_patterns``
+maps any failure to its code in one line.
 """
 
 from __future__ import annotations
@@ -13,9 +16,13 @@ from collections.abc import Iterable
 class ZooError(Exception):
     """Base class of every error zoo-patterns raises on purpose."""
 
+    exit_code = 1  # the command line's exit status for this failure
+
 
 class InvalidCardError(ZooError, ValueError):
     """A model card is missing a required field or has a malformed one."""
+
+    exit_code = 2
 
 
 class DuplicateModelError(ZooError, ValueError):
@@ -24,6 +31,8 @@ class DuplicateModelError(ZooError, ValueError):
 
 class ModelNotFoundError(ZooError, KeyError):
     """An unknown model name; the message suggests close matches."""
+
+    exit_code = 2
 
     def __init__(self, name: str, known: Iterable[str], where: str = "the registry"):
         self.name = name
@@ -54,9 +63,13 @@ def close_matches(name: str, known: Iterable[str], n: int = 3) -> list[str]:
 class InvalidReferenceError(ZooError, ValueError):
     """A model reference no resolver understands (``zoo://name@1.0``, ``http://...``, a path)."""
 
+    exit_code = 2
+
 
 class IntegrityError(ZooError):
     """Bytes on disk or on the wire do not match the expected size or sha256."""
+
+    exit_code = 3
 
     def __init__(self, what: str, expected: str, actual: str, fix: str):
         self.expected, self.actual = expected, actual
@@ -66,17 +79,25 @@ class IntegrityError(ZooError):
 class OfflineError(ZooError):
     """Offline mode is on and the model (or one of its files) is not in the cache."""
 
+    exit_code = 4
+
 
 class NetworkError(ZooError, OSError):
     """The server could not be reached, was too slow, or kept cutting the download short."""
+
+    exit_code = 5
 
 
 class UnsafeFormatError(ZooError):
     """A file would run code when loaded (a pickle): refused."""
 
+    exit_code = 6
+
 
 class UnsafeArchiveError(ZooError):
     """An archive member would land outside the folder it is extracted into."""
+
+    exit_code = 6
 
 
 class UnsafePathError(ZooError):
@@ -109,3 +130,44 @@ class SpecError(ZooError, ValueError):
 
 class AdapterError(ZooError, TypeError):
     """No adapter knows this object, or it cannot do what was asked (a device, a format)."""
+
+
+# -- the workflows' failures (lessons 09, 10, 11, 13) ------------------------------------
+class ConversionError(ZooError, ValueError):
+    """A layer no rule converts, or a setting the target cannot express; nothing is half-converted."""
+
+    exit_code = 7
+
+
+class ParityError(ZooError, AssertionError):
+    """Two models that should agree do not; ``.report`` holds the numbers and the divergent layer."""
+
+    exit_code = 8
+
+    def __init__(self, report):  # a convert.parity.ParityReport
+        self.report = report
+        where = report.divergent or "the layers could not be compared one by one (not a chain of layers)"
+        super().__init__(
+            f"{report.summary()}. Expected max |diff| <= {report.tolerance:.0e}. The first layer that differs is where the "
+            f"conversion went wrong: {where}. Check that layer's layout, epsilon, padding or flatten order."
+        )
+
+
+class UnsupportedOptimisation(ZooError, ValueError):
+    """No optimisation is implemented for this model, method and runtime."""
+
+    exit_code = 7
+
+
+class PublishError(ZooError, ValueError):
+    """The model cannot be published as asked; the message says what to change."""
+
+    exit_code = 2
+
+
+class AuditError(ZooError, ValueError):
+    """An audit cannot be computed as asked (unequal target sets, no variation, a zero vector)."""
+
+
+class PredictionError(ZooError, ValueError):
+    """The loaded model cannot predict on the sample given (or the app has no sample for its task)."""

@@ -24,13 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ZooError
+from ..errors import AuditError
 
 EXACT_LIMIT = 100_000
-
-
-class AuditError(ZooError, ValueError):
-    """An audit cannot be computed as asked (unequal target sets, no variation, a zero vector)."""
 
 
 @dataclass(frozen=True)

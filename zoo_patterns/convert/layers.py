@@ -33,11 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ZooError
-
-
-class ConversionError(ZooError, ValueError):
-    """A layer no rule converts, or a setting the target cannot express; nothing is half-converted."""
+from ..errors import ConversionError
 
 
 @dataclass

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import ZooError
+from ..errors import ParityError
 from .graph import run, trace
 
 
@@ -49,18 +49,6 @@ class ParityReport:
             "argmax_agreement": float(self.argmax_agreement),
             "tolerance": float(self.tolerance),
         }
-
-
-class ParityError(ZooError, AssertionError):
-    """Two models that should agree do not; ``.report`` holds the numbers and the divergent layer."""
-
-    def __init__(self, report: ParityReport):
-        self.report = report
-        where = report.divergent or "the layers could not be compared one by one (not a chain of layers)"
-        super().__init__(
-            f"{report.summary()}. Expected max |diff| <= {report.tolerance:.0e}. The first layer that differs is where the "
-            f"conversion went wrong: {where}. Check that layer's layout, epsilon, padding or flatten order."
-        )
 
 
 def compare(reference: np.ndarray, candidate: np.ndarray) -> tuple[float, float, float, float]:

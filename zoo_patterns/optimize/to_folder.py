@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..cards import Metric
-from ..errors import ZooError
+from ..errors import UnsupportedOptimisation
 
 # (task, method, runtime) -> what it does. Everything else is refused with this list.
 SUPPORTED = {
@@ -32,10 +32,6 @@ SUPPORTED = {
     ("image-classification", "fp16", "litert"): "LiteRT with float16 weights",
     ("sentence-embedding", "int8-dynamic", "onnx"): "ONNX Runtime dynamic int8, per-channel weight scales",
 }
-
-
-class UnsupportedOptimisation(ZooError, ValueError):
-    """No optimisation is implemented for this model, method and runtime."""
 
 
 def supported_text() -> str:

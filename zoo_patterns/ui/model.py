@@ -20,14 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ZooError
+from ..errors import PredictionError
 from ..model_registry import Registry
 
 ANY = ""  # the value of a filter that filters nothing
-
-
-class PredictionError(ZooError, ValueError):
-    """The loaded model cannot predict on the sample given (or the app has no sample for its task)."""
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..cards import ModelCard, file_entries
-from ..errors import InvalidCardError, UnsafeFormatError, UnsafePathError, ZooError
+from ..errors import InvalidCardError, PublishError, UnsafeFormatError, UnsafePathError
 from ..index import FORMAT_VERSION, INDEX, NAME, PLACEHOLDER_LICENCES, VERSION, check_index, check_path, index_entry, read_index
 from ..loader.lock import FileLock
 
@@ -33,10 +33,6 @@ STAGING = ".publishing-"
 RENAME = "Nothing was published: rename the file (letters, digits, '.', '_' and '-', '/' between folders), then publish again."
 UNSAFE_SUFFIXES = {".pkl", ".pickle", ".joblib", ".pt", ".pth", ".bin", ".ckpt", ".h5", ".hdf5", ".npy"}
 UNSAFE_FORMATS = {"pickle", "torch-pickle"}
-
-
-class PublishError(ZooError, ValueError):
-    """The model cannot be published as asked; the message says what to change."""
 
 
 def check_card(card: ModelCard) -> None:
