@@ -74,7 +74,7 @@ def digits_cnn(pretrained=True):
     from pathlib import Path
 
     from safetensors.torch import load_file
-    from zoo_patterns.zoo.torch_digits import DigitsCNN
+    from zoo_patterns.models.torch_digits import DigitsCNN
 
     here = Path(__file__).resolve().parent
     net = DigitsCNN(**json.loads((here / "config.json").read_text()))

@@ -192,7 +192,7 @@ def _registered(claims):
 
 
 def _fresh_cnn(classes=5):
-    from zoo_patterns.zoo import torch_digits
+    from zoo_patterns.models import torch_digits
 
     return torch_digits.DigitsCNN(num_classes=classes)
 
@@ -329,7 +329,7 @@ def _vm_test(mode):
 
 
 def _capstone_net():
-    from zoo_patterns.zoo import torch_digits
+    from zoo_patterns.models import torch_digits
 
     torch_digits.seed_everything(0)
     return torch_digits.DigitsCNN(num_classes=10, width=4, hidden=8)
@@ -343,7 +343,7 @@ def _capstone_card(**changes):
 
 def _derived(name, parent="digits-cnn-torch"):
     import zoo_patterns as zp
-    from zoo_patterns.convert.folder import derived_card
+    from zoo_patterns.lineage import derived_card
 
     return derived_card(zp.card(parent), "torch", [], "a test", name=name, verb="fine-tuned")
 
@@ -805,7 +805,7 @@ def _device_truth():
 def _registry_with(name, n_in, n_out):
     import torch
 
-    from zoo_patterns.registry import Registry
+    from zoo_patterns.model_registry import Registry
 
     reg = Registry("mine")
     reg.register(name, lambda: torch.nn.Linear(n_in, n_out))
@@ -813,7 +813,7 @@ def _registry_with(name, n_in, n_out):
 
 
 def _child(parent, register):
-    from zoo_patterns.registry import Registry
+    from zoo_patterns.model_registry import Registry
 
     parent_reg = {None: None, "other": Registry("other"), "zoo": _zoo()}[parent]
     if parent == "other":
