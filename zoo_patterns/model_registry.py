@@ -105,6 +105,12 @@ class Registry:
 
         return add(builder) if builder is not None else add
 
+    def unregister(self, name: str) -> None:
+        """Remove one of this registry's own entries; a parent's entries are not this registry's to remove."""
+        if name not in self._entries:
+            raise ModelNotFoundError(name, self._entries, where=f"registry {self.name!r} (own entries)")
+        del self._entries[name]
+
     # -- looking up ------------------------------------------------------------
     def get(self, name: str) -> Entry:
         """The entry for ``name``; an unknown name raises with close matches."""
