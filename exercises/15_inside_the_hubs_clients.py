@@ -39,7 +39,7 @@ from pathlib import Path
 import zoo_patterns as zp
 from zoo_patterns.exercises import ____
 from zoo_patterns.exercises.ex15 import q1, q2, q3
-from zoo_patterns.hubs import matrix
+from zoo_patterns.hub_clients import matrix
 from zoo_patterns.loader import ZooServer
 
 zp.quiet()

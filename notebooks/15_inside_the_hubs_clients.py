@@ -57,7 +57,8 @@ import urllib.request
 from pathlib import Path
 
 import zoo_patterns as zp
-from zoo_patterns.hubs import huggingface, matrix, tfhub
+from zoo_patterns.hub_clients import matrix
+from zoo_patterns.hubs import huggingface, tfhub
 from zoo_patterns.loader import ZooServer
 
 zp.quiet()

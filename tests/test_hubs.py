@@ -18,7 +18,8 @@ import urllib.request
 
 import pytest
 
-from zoo_patterns.hubs import Zoo, huggingface, matrix, tfhub, torchhub
+from zoo_patterns.hub_clients import matrix
+from zoo_patterns.hubs import Zoo, huggingface, tfhub, torchhub
 from zoo_patterns.loader import ZooServer
 from zoo_patterns.zoo import ensure_built_once
 

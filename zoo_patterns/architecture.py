@@ -30,10 +30,11 @@ CLI = "cli"  # __main__: python -m zoo_patterns
 LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("ground", frozenset({"errors", "settings", "logs", "compat", "cards", "model_registry", "hashing", "index", "models",
                           "datasets", "data"})),  # fmt: skip
+    ("hub protocols", frozenset({"hubs"})),  # the server side of four hubs, which loader.serve speaks
     ("loader | adapters", frozenset({"loader", "adapters"})),
     ("facade", frozenset({FACADE})),
     ("zoo build, workflows", frozenset({"zoo", "lineage", "transfer", "convert", "optimize", "audit"})),
-    ("apps", frozenset({"ui", CLI, "exercises", "classroom", "doctor", "architecture"})),
+    ("apps", frozenset({"ui", CLI, "exercises", "classroom", "doctor", "architecture", "hub_clients"})),
 )
 SIDE_BY_SIDE = frozenset({"loader", "adapters"})
 

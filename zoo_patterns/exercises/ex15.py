@@ -64,7 +64,7 @@ commit = json.loads(urllib.request.urlopen(MIRROR + "api/models/zoo-patterns/dig
 
 
 def _check_notice(notice) -> None:
-    from ..hubs import matrix
+    from ..hub_clients import matrix
 
     clients = set(matrix.CLIENTS)
     expect(isinstance(notice, (set, frozenset, list, tuple)), f"expected a set of client names, got {type(notice).__name__}.")

@@ -1,6 +1,6 @@
 """One hub's own client in its own process, fetching one model on command (lesson 15's fault matrix).
 
-``python -m zoo_patterns.hubs.probe CLIENT[,CLIENT] URL ZOO`` imports one client once
+``python -m zoo_patterns.hub_clients.probe CLIENT[,CLIENT] URL ZOO`` imports one client once
 (the clients read ``HF_ENDPOINT``, ``MXNET_GLUON_REPO`` and the like when they
 are imported, so each setting needs its own process), then answers JSON lines
 on stdin:
@@ -25,7 +25,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import Zoo
+from ..hubs import Zoo
 
 MODELS = {
     "huggingface_hub": "digits-cnn-torch",
@@ -114,7 +114,7 @@ class TFHub(Client):
 class MXNetStore(Client):
     def __init__(self, *args):
         super().__init__(*args)
-        from .mxnet_store import add_to_model_store
+        from ..hubs.mxnet_store import add_to_model_store
 
         add_to_model_store(self.zoo.folder)
         from mxnet.gluon.model_zoo import model_store
@@ -137,7 +137,7 @@ class TorchHub(Client):
         import torch
         from safetensors.torch import load_file
 
-        from .torchhub import hashed_name
+        from ..hubs.torchhub import hashed_name
 
         self.torch = torch
         self.expected = load_file(str(self.entry.file("model.safetensors").source))

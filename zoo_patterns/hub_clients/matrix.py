@@ -60,7 +60,7 @@ class ClientProcess:
     def __init__(self, client: str, url: str, zoo, home: Path):
         self.client = client
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "zoo_patterns.hubs.probe", client, url, str(zoo)],
+            [sys.executable, "-m", "zoo_patterns.hub_clients.probe", client, url, str(zoo)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -72,7 +72,7 @@ class ClientProcess:
     def _read(self) -> dict:
         line = self.proc.stdout.readline()
         if not line:
-            raise RuntimeError(f"the {self.client} probe died (run python -m zoo_patterns.hubs.probe to see why)")
+            raise RuntimeError(f"the {self.client} probe died (run python -m zoo_patterns.hub_clients.probe to see why)")
         return json.loads(line)
 
     def _ask(self, op: str, cache: Path, client: str | None = None) -> dict:
