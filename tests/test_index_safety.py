@@ -53,14 +53,23 @@ def hostile_zoo(tmp_path: Path, path: str, *, data: bytes = EVIL) -> Path:
         (zoo / name).mkdir(parents=True, exist_ok=True)
         (zoo / name / "w.bin").write_bytes(content)
     if "\0" not in path and path:
-        for where in {os.path.normpath(zoo / path), os.path.normpath(f"{zoo}/{path}"), str(zoo / os.path.normpath("/" + path).lstrip("/"))}:
+        for where in {
+            os.path.normpath(zoo / path),
+            os.path.normpath(f"{zoo}/{path}"),
+            str(zoo / os.path.normpath("/" + path).lstrip("/")),
+        }:
             if Path(where).is_relative_to(tmp_path) and not Path(where).is_dir():
                 Path(where).parent.mkdir(parents=True, exist_ok=True)
                 Path(where).write_bytes(data)
     files = [{"path": "m1/w.bin", "size": len(GOOD), "sha256": sha(GOOD)}, {"path": path, "size": len(data), "sha256": sha(data)}]
     models = [
         {"name": "m1", "version": "1.0.0", "format": "raw", "card": "m1/README.md", "files": files},
-        {"name": "m2", "version": "1.0.0", "format": "raw", "files": [{"path": "m2/w.bin", "size": len(EVIL), "sha256": sha(EVIL)}]},
+        {
+            "name": "m2",
+            "version": "1.0.0",
+            "format": "raw",
+            "files": [{"path": "m2/w.bin", "size": len(EVIL), "sha256": sha(EVIL)}],
+        },
     ]
     (zoo / "index.json").write_text(json.dumps({"zoo": "test", "format_version": 1, "models": models}))
     return zoo
@@ -350,7 +359,9 @@ def test_a_poisoned_cached_ref_is_refused_offline(tmp_path):
     cache = tmp_path / "cache"
     ref = cache / "refs" / "m1" / "latest.json"
     ref.parent.mkdir(parents=True)
-    bad = Manifest("m1", "1.0.0", "raw", "http://127.0.0.1:9/", (RemoteFile("../../../../x", 1, "0" * 64, "http://127.0.0.1:9/x"),))
+    bad = Manifest(
+        "m1", "1.0.0", "raw", "http://127.0.0.1:9/", (RemoteFile("../../../../x", 1, "0" * 64, "http://127.0.0.1:9/x"),)
+    )
     ref.write_text(json.dumps(bad.to_dict()))  # as an older zoo-patterns could have written it
     with pytest.raises(UnsafePathError, match="cached ref"):
         Loader(zoo="http://127.0.0.1:9/", cache=cache, offline=True, progress=False).fetch("m1")

@@ -8,8 +8,8 @@ from helpers import run_cli
 
 import zoo_patterns as zp
 from zoo_patterns.cards import ModelCard
-from zoo_patterns.zoo import ensure_built, read_index, registry_from_zoo
 from zoo_patterns.hashing import sha256_file
+from zoo_patterns.zoo import ensure_built, read_index, registry_from_zoo
 
 
 @pytest.fixture(scope="module")

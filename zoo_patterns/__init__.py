@@ -74,8 +74,8 @@ def _zoo_registry(root: str) -> Registry:
 
 def registry_from_zoo(root: str | Path, name: str = "zoo") -> Registry:
     """A registry with one entry per model in a built zoo: the card, and a lazy builder (its decoder)."""
-    from .loader.decode import decode
     from .index import read_index
+    from .loader.decode import decode
 
     root = Path(root)
     found = Registry(name)

@@ -57,8 +57,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
 def _registry(args: argparse.Namespace):
     from pathlib import Path
 
-    from .zoo import ensure_built, registry_from_zoo
     from .index import INDEX
+    from .zoo import ensure_built, registry_from_zoo
 
     if args.zoo and (Path(args.zoo) / INDEX).exists():
         return registry_from_zoo(args.zoo)  # any zoo, yours included: never rebuilt over

@@ -28,8 +28,12 @@ CLI = "cli"  # __main__: python -m zoo_patterns
 # The declared layers, bottom to top. A part may import parts of its own layer (no cycles) and of the
 # layers below it; SIDE_BY_SIDE parts share a layer and never import each other.
 LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
-    ("ground", frozenset({"errors", "settings", "logs", "compat", "cards", "model_registry", "hashing", "index", "models",
-                          "datasets", "data"})),  # fmt: skip
+    (
+        "ground",
+        frozenset(
+            {"errors", "settings", "logs", "compat", "cards", "model_registry", "hashing", "index", "models", "datasets", "data"}
+        ),
+    ),  # fmt: skip
     ("hub protocols", frozenset({"hubs"})),  # the server side of four hubs, which loader.serve speaks
     ("loader | adapters", frozenset({"loader", "adapters"})),
     ("facade", frozenset({FACADE})),

@@ -112,7 +112,9 @@ def check_file(path: object, size: object, sha256: object, *, model: str, where:
     """One file of a model: the path rule, a size in whole bytes, a sha256 in hex, and no path listed twice."""
     inner = check_path(path, model=model, where=where, in_zoo=in_zoo)
     if type(size) is not int or size < 0:  # not bool, not "7", not 7.0
-        raise UnsafePathError(f"{where} gives {path!r} of model {model!r} the size {size!r}: a size is a whole number of bytes, 0 or more. {_REFUSED}")
+        raise UnsafePathError(
+            f"{where} gives {path!r} of model {model!r} the size {size!r}: a size is a whole number of bytes, 0 or more. {_REFUSED}"
+        )
     if not isinstance(sha256, str) or not SHA256.match(sha256):
         raise UnsafePathError(
             f"{where} gives {path!r} of model {model!r} the sha256 {sha256!r}: expected 64 lower-case hex digits "
@@ -120,7 +122,9 @@ def check_file(path: object, size: object, sha256: object, *, model: str, where:
         )
     key = inner.casefold()  # 'W.bin' and 'w.bin' are one file on macOS and Windows
     if key in seen:
-        raise UnsafePathError(f"{where} lists the file {path!r} for model {model!r} twice (paths that differ only in case count as one). {_REFUSED}")
+        raise UnsafePathError(
+            f"{where} lists the file {path!r} for model {model!r} twice (paths that differ only in case count as one). {_REFUSED}"
+        )
     seen.add(key)
     return inner
 
@@ -139,10 +143,14 @@ def check_entry(entry: object, *, where: str) -> dict:
     seen: set = set()
     for f in entry["files"]:
         if not isinstance(f, dict):
-            raise IndexFormatError(f"{where} lists a file of model {name!r} that is not an object with 'path', 'size' and 'sha256': {f!r}.")
+            raise IndexFormatError(
+                f"{where} lists a file of model {name!r} that is not an object with 'path', 'size' and 'sha256': {f!r}."
+            )
         check_file(f.get("path"), f.get("size"), f.get("sha256"), model=name, where=where, seen=seen)
         if not isinstance(f.get("unpack", False), bool):
-            raise IndexFormatError(f"{where}: 'unpack' of {f.get('path')!r} (model {name!r}) must be true or false, not {f['unpack']!r}.")
+            raise IndexFormatError(
+                f"{where}: 'unpack' of {f.get('path')!r} (model {name!r}) must be true or false, not {f['unpack']!r}."
+            )
     return entry
 
 
@@ -176,7 +184,9 @@ def parse_index(text: str, *, where: str) -> dict:
         if not text.strip():
             what = "is empty"
         elif exc.msg.startswith("Unterminated") or exc.pos >= len(text.rstrip()):
-            what = f"is cut short: its JSON stops unfinished after {len(text)} characters (a copy or download that stopped early?)"
+            what = (
+                f"is cut short: its JSON stops unfinished after {len(text)} characters (a copy or download that stopped early?)"
+            )
         else:
             what = f"is not JSON (the first problem is at line {exc.lineno}, column {exc.colno})"
         raise IndexFormatError(

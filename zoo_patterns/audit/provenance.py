@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..cards import ModelCard
-from ..lineage import DERIVED_TAGS, PARENT, is_derived, parent_of  # noqa: F401  (the line's writer and reader live there)
 from ..index import PLACEHOLDER_LICENCES
+from ..lineage import DERIVED_TAGS, PARENT, is_derived, parent_of  # noqa: F401  (the line's writer and reader live there)
 
 
 @dataclass(frozen=True)

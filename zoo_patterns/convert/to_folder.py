@@ -17,6 +17,7 @@ from ..cards import Metric, ModelCard, TensorSpec
 from ..lineage import derived_card, write_card
 from .layers import ConversionError
 
+
 def convert_to_folder(name: str, to: str, out: str | Path) -> tuple[Path, ModelCard]:
     """Convert the zoo model ``name`` to framework ``to`` and save it as a loadable folder in ``out``."""
     from .. import card as card_of

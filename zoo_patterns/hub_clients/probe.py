@@ -19,12 +19,12 @@ keep a lesson within a minute (the retries themselves are unchanged).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
 from pathlib import Path
 
+from ..hashing import sha256_file
 from ..hubs import Zoo
 
 MODELS = {
@@ -44,14 +44,6 @@ WEIGHT_PATHS = {
     "torch.hub check_hash": "/torchhub/digits-cnn-torch-*.pth",
     "zoo loader": "/digits-cnn-torch/model.safetensors",
 }
-
-
-def sha256_file(path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def flip_middle(path: Path) -> None:

@@ -21,8 +21,8 @@ from ..errors import IntegrityError, NetworkError, OfflineError
 from ..settings import default_zoo
 from .archive import safe_extract
 from .cache import Cache
-from .fetch import Fetcher
 from .decode import decode
+from .fetch import Fetcher
 from .resolve import Manifest, RemoteFile, Request, ResolverChain, check_manifest, normalise, split_name, zoo_location
 from .verify import Stamps, verify_cached, verify_file
 

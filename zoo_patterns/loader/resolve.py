@@ -139,7 +139,9 @@ def read_text(url: str, *, offline: bool, timeout: float = 10.0) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise IndexFormatError(f"{url} is not UTF-8 text, so it is not a zoo index; check the URL, or copy the zoo again.") from None
+        raise IndexFormatError(
+            f"{url} is not UTF-8 text, so it is not a zoo index; check the URL, or copy the zoo again."
+        ) from None
 
 
 class IndexResolver:

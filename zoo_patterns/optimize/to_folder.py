@@ -60,8 +60,8 @@ def _digits(parent, method: str, runtime: str, out: Path):
     from .. import load
     from ..adapters import adapt
     from ..convert import convert, run
-    from ..lineage import derived_card, write_card
     from ..datasets import digits_task
+    from ..lineage import derived_card, write_card
     from .quantize import LiteRTModel, litert, onnx_static_int8
 
     if parent.domain != "handwritten-digits":
@@ -117,8 +117,8 @@ def _digits(parent, method: str, runtime: str, out: Path):
 def _minilm(parent, out: Path):
     from .. import load
     from ..convert.onnx import minilm_to_onnx, onnx_sentence_embeddings
-    from ..lineage import derived_card, write_card
     from ..datasets import helpdesk_task
+    from ..lineage import derived_card, write_card
     from .quantize import onnx_dynamic_int8
 
     encoder = load(parent.name, adapt=True, progress=False)

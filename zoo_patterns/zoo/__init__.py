@@ -19,8 +19,8 @@ from pathlib import Path
 
 from .. import _zoo_registry as _cached_registry  # noqa: F401  (publishing clears it when the zoo changes)
 from .. import registry_from_zoo
-from ..model_registry import Registry
 from ..index import read_index
+from ..model_registry import Registry
 from .builder import build, ensure_built
 from .publishing import PublishError, publish
 

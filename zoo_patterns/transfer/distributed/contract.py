@@ -18,7 +18,6 @@ CHECKPOINT = "checkpoint.pt"
 CRASH_ONCE = "ZOO_PATTERNS_CRASH_ONCE"
 
 
-
 class UsageError(ValueError):
     """Arguments that cannot run; raised before any rendezvous, so no rank waits for another."""
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from .contract import MODELS, UsageError
 
+
 class Job:
     """A model and its data, built the same way on every rank.
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .contract import UsageError, World, check_args, parser, use_cuda
 
+
 def _init_process_group(backend: str, world: World, timeout: dt.timedelta) -> None:
     """Join the group; after a torchrun restart, under keys of this attempt only.
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from .contract import CHECKPOINT, CRASH_ONCE, MODELS, UsageError, World, use_cuda
 from .jobs import Job, make_job
 
+
 def _set_trainable(job: Job, bn: str) -> None:
     """Freeze by the plan; frozen groups (and every BatchNorm with --bn frozen) use their stored statistics."""
     import torch
