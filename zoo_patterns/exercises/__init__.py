@@ -116,4 +116,20 @@ def expect(condition: bool, why: str) -> None:
         raise Incorrect(why)
 
 
-__all__ = ["____", "CheckFailed", "Incorrect", "NotAttempted", "Question", "expect", "is_placeholder"]
+def expect_predictions(predicted: Any, keys, measure, *, name: str, shape: str, keys_are: str, value_ok, value_rule: str,
+                       rerun: str, ask: str) -> None:  # fmt: skip
+    """The check of a "predict, then run" question: one well-formed prediction per key, then the runs.
+
+    ``measure()`` runs the real thing (only once the prediction is well formed) and returns
+    ``{key: outcome}``. A wrong prediction is told how many are off, never which, so the learner
+    reasons again instead of reading the answer.
+    """
+    expect(isinstance(predicted, dict), f"{name} should be a dict {{{shape}}}, got {type(predicted).__name__}.")
+    keys = set(keys)
+    expect(set(predicted) == keys, f"give one prediction for each of the {len(keys)} {keys_are}, keyed exactly so.")
+    expect(all(value_ok(v) for v in predicted.values()), value_rule)
+    wrong = sum(predicted[k] != v for k, v in measure().items())
+    expect(wrong == 0, f"{wrong} of your {len(keys)} predictions differ from the runs ({rerun}). {ask}")
+
+
+__all__ = ["____", "CheckFailed", "Incorrect", "NotAttempted", "Question", "expect", "expect_predictions", "is_placeholder"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 from ..model_registry import Registry
-from . import Question, expect
+from . import Question, expect, expect_predictions
 
 
 def _zoo():
@@ -117,17 +117,11 @@ def _outcomes() -> dict:
 
 
 def _check_outcomes(predicted) -> None:
-    expect(isinstance(predicted, dict), f"predicted should be a dict {{operation: outcome}}, got {type(predicted).__name__}.")
-    expect(
-        set(predicted) == set(OPERATIONS), f"give one prediction for each of the {len(OPERATIONS)} OPERATIONS, keyed exactly so."
-    )
-    expect(all(isinstance(v, str) for v in predicted.values()), "each outcome is 'ok' or an exception's class name (a string).")
-    wrong = sum(predicted[k] != v for k, v in _outcomes().items())
-    expect(
-        wrong == 0,
-        f"{wrong} of your {len(OPERATIONS)} predictions differ from the runs (run_operation(label) runs one). "
-        "Ask of each: does the child look in its parent, and does it write to its parent?",
-    )
+    expect_predictions(
+        predicted, OPERATIONS, _outcomes, name="predicted", shape="operation: outcome", keys_are="OPERATIONS",
+        value_ok=lambda v: isinstance(v, str), value_rule="each outcome is 'ok' or an exception's class name (a string).",
+        rerun="run_operation(label) runs one", ask="Ask of each: does the child look in its parent, and does it write to its parent?",
+    )  # fmt: skip
 
 
 q4 = Question(

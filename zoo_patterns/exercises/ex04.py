@@ -7,7 +7,7 @@ import hashlib
 import tempfile
 from pathlib import Path
 
-from . import Question, expect
+from . import Question, expect, expect_predictions
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -136,18 +136,12 @@ def _repaired() -> dict:
 
 
 def _check_repaired(repaired) -> None:
-    expect(
-        isinstance(repaired, dict), f"repaired should be a dict {{(damage, mode): True or False}}, got {type(repaired).__name__}."
-    )
-    keys = {(how, mode) for how in DAMAGES for mode in MODES}
-    expect(set(repaired) == keys, f"give one prediction for each of the {len(keys)} (damage, mode) pairs, keyed exactly so.")
-    expect(all(isinstance(v, bool) for v in repaired.values()), "each prediction is True (repaired) or False (served as it is).")
-    wrong = sum(repaired[k] != v for k, v in _repaired().items())
-    expect(
-        wrong == 0,
-        f"{wrong} of your {len(keys)} predictions differ from the runs (run_damage(damage, mode) runs one). "
-        "Ask, for each damage: which of the stamp's three numbers changed?",
-    )
+    expect_predictions(
+        repaired, {(how, mode) for how in DAMAGES for mode in MODES}, _repaired, name="repaired",
+        shape="(damage, mode): True or False", keys_are="(damage, mode) pairs", value_ok=lambda v: isinstance(v, bool),
+        value_rule="each prediction is True (repaired) or False (served as it is).",
+        rerun="run_damage(damage, mode) runs one", ask="Ask, for each damage: which of the stamp's three numbers changed?",
+    )  # fmt: skip
 
 
 q3 = Question(
