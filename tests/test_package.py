@@ -109,7 +109,9 @@ def test_mxnet_on_numpy_126_restores_torch_threads(order):
     assert result.returncode == 0, result.stderr[-2000:]
     version, threads = result.stdout.split()
     assert version.startswith("1.26")
-    expected = 2 if "set_num_threads(2)" in order else os.cpu_count()
+    from zoo_patterns.compat import default_threads
+
+    expected = 2 if "set_num_threads(2)" in order else default_threads()
     assert int(threads) == expected, f"torch has {threads} threads after mxnet, expected {expected}"
 
 

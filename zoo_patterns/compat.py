@@ -125,14 +125,20 @@ def restore_torch_threads(previous: int | None = None) -> None:
     mxnet sets the shared OpenMP runtime to one thread, so a torch imported
     *later* starts with one thread too. When torch is installed but not yet
     imported, it is imported here so that its count can be put back. The count
-    goes back to what torch had before (or all cores), so torch code after
-    mxnet is not silently several times slower.
+    goes back to what torch had before (or what torch starts with: ``$OMP_NUM_THREADS``
+    when set, else all cores), so torch code after mxnet is not silently several times slower.
     """
     if "torch" not in sys.modules and importlib.util.find_spec("torch") is None:
         return
     import torch
 
-    torch.set_num_threads(previous or os.cpu_count() or 1)
+    torch.set_num_threads(previous or default_threads())
+
+
+def default_threads() -> int:
+    """The thread count torch starts with: ``$OMP_NUM_THREADS`` when it is a number, else every core."""
+    value = os.environ.get("OMP_NUM_THREADS", "").strip()
+    return max(1, int(value)) if value.isdigit() else (os.cpu_count() or 1)
 
 
 # -- tensorflow_hub --------------------------------------------------------------------

@@ -27,6 +27,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import ZooError
 from ..index import read_index
 
 ORG = "zoo-patterns"  # every model of the zoo is the Hugging Face repo ``zoo-patterns/<name>``
@@ -81,21 +82,41 @@ class ZooEntry:
 
 
 class Zoo:
-    """The built zoo as the hub protocols see it: models by name, and a memo for derived bytes (archives)."""
+    """The built zoo as the hub protocols see it: models by name, and a memo for derived bytes (archives).
+
+    The index is read on first use and again whenever ``index.json`` changes (a publish while the
+    server runs), and it is checked like any index (``zoo_patterns.index``): a hostile one makes the
+    hub routes answer an error, while the zoo's own file routes still serve its bytes as they are,
+    for the loader to refuse (lesson 04 and ``tests/test_index_safety.py`` rely on that).
+    """
 
     def __init__(self, folder: str | Path):
         self.folder = Path(folder).resolve()
-        self.models: dict[str, ZooEntry] = {}
-        for m in read_index(self.folder)["models"]:
-            prefix = m["name"] + "/"
-            files = tuple(
-                ZooFile(f["path"][len(prefix) :], f["size"], f["sha256"], self.folder / f["path"])
-                for f in m["files"]
-                if f["path"].startswith(prefix)
-            )
-            self.models[m["name"]] = ZooEntry(m["name"], m.get("version", ""), m.get("format", ""), files)
+        self._models: dict[str, ZooEntry] = {}
+        self._stamp: tuple | None = None
+        self._index_lock = threading.Lock()
         self._memo: dict[tuple, object] = {}
         self._lock = threading.Lock()
+
+    @property
+    def models(self) -> dict[str, ZooEntry]:
+        st = (self.folder / "index.json").stat()
+        stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        with self._index_lock:
+            if stamp != self._stamp:
+                models = {}
+                for m in read_index(self.folder)["models"]:
+                    prefix = m["name"] + "/"
+                    files = tuple(
+                        ZooFile(f["path"][len(prefix) :], f["size"], f["sha256"], self.folder / f["path"])
+                        for f in m["files"]
+                        if f["path"].startswith(prefix)
+                    )
+                    models[m["name"]] = ZooEntry(m["name"], m.get("version", ""), m.get("format", ""), files)
+                with self._lock:
+                    self._memo.clear()  # archives made from the old files
+                self._models, self._stamp = models, stamp
+            return self._models
 
     def get(self, name: str) -> ZooEntry | None:
         return self.models.get(name)
@@ -121,7 +142,10 @@ def answer(zoo: Zoo, method: str, path: str, query: str) -> Answer | None:
     from . import huggingface, mxnet_store, tfhub, torchhub
 
     for protocol in (tfhub, mxnet_store, torchhub, huggingface):
-        got = protocol.answer(zoo, method, path, query)
+        try:
+            got = protocol.answer(zoo, method, path, query)
+        except ZooError as exc:  # the zoo's own index is refused (hostile or broken): serve nothing from it
+            return error_answer(500, f"this zoo's index cannot be served: {exc}")
         if got is not None:
             return got
     return None

@@ -68,7 +68,7 @@ class RequestLog:
             self._busy -= 1
             self._idle.notify_all()
 
-    def settled(self, timeout: float = 2.0) -> list[str]:
+    def settled(self, timeout: float = 10.0) -> list[str]:
         """The lines so far, once no request is half-answered: a client can read its answer
         a moment before the server's thread has written the line for it."""
         with self._idle:
