@@ -144,4 +144,6 @@ assert torch.get_num_threads() == threads_before
 #   and MXNet without touching Colab's own torch and numpy (it does nothing elsewhere).
 # - **A GPU**: nothing to change. `zp.device()` picks `cuda` and the torch lessons use it.
 #
-# Next: [01 · What a model zoo is](01_what_is_a_model_zoo.ipynb).
+# **Exercise:** [exercises/00_setup.ipynb](../exercises/00_setup.ipynb) (its checks tell you at once whether you have it).
+#
+# **Next:** [01 · What a model zoo is](01_what_is_a_model_zoo.ipynb).

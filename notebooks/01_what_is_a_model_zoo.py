@@ -258,4 +258,6 @@ assert gap["stereotyped female"] > 0 > gap["stereotyped male"]
 #   knowledge is in the reused weights.
 # - Every model has a domain, a set of frameworks and a history; check all three before use.
 #
-# Next: [02 · The registry pattern](02_registry.ipynb).
+# **Exercise:** [exercises/01_what_is_a_model_zoo.ipynb](../exercises/01_what_is_a_model_zoo.ipynb) (its checks tell you at once whether you have it).
+#
+# **Next:** [02 · The registry pattern](02_registry.ipynb).

@@ -209,4 +209,6 @@ assert type(built).__name__ == MODEL_MAPPING_NAMES[config.model_type] == "BertMo
 # - Make collisions loud, make typos helpful, keep registration free of heavy imports.
 # - Use instances with parents, so experiments stay out of the shared catalogue.
 #
-# Next: lesson 03, the adapter pattern (coming with the adapters).
+# **Exercise:** [exercises/02_registry.ipynb](../exercises/02_registry.ipynb) (its checks tell you at once whether you have it).
+#
+# **Next:** [03 · The adapter pattern](03_adapter_pattern.ipynb).

@@ -236,3 +236,7 @@ assert models["torch"].device == "cpu"
 # The last row's contract tests (`tests/test_adapters.py`) run the same checks against every
 # adapter: output shape and dtype, cross-runtime parity, refused inputs, device moves, and save
 # and load round trips.
+#
+# **Exercise:** [exercises/03_adapter_pattern.ipynb](../exercises/03_adapter_pattern.ipynb) (its checks tell you at once whether you have it).
+#
+# **Next:** [04 · The layered loader](04_layered_loader.ipynb).

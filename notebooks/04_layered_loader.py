@@ -365,3 +365,8 @@ with torch.no_grad():
 print(f"digits-cnn-torch through every layer: test accuracy {acc:.3f} (card says {zp.card('digits-cnn-torch').metric('accuracy'):.3f})")
 assert abs(acc - zp.card("digits-cnn-torch").metric("accuracy")) < 1e-6
 server.stop()
+
+# %% [markdown]
+# **Exercise:** [exercises/04_layered_loader.ipynb](../exercises/04_layered_loader.ipynb) (its checks tell you at once whether you have it).
+#
+# **Next:** [05 · The four hubs](05_four_hubs.ipynb).

@@ -256,3 +256,7 @@ assert set(features) == set(timings) == set(unified)
 # - Code-based hubs (PyTorch Hub, `trust_remote_code` on Hugging Face) are flexible and a trust
 #   decision; file-based ones (SavedModel, safetensors) are not.
 # - An adapter layer, like `ZooModel`, is what lets one application use all of them.
+#
+# **Exercise:** [exercises/05_four_hubs.ipynb](../exercises/05_four_hubs.ipynb) (its checks tell you at once whether you have it).
+#
+# **Next:** [06 · Choosing a pretrained model](06_choosing_a_model.ipynb).

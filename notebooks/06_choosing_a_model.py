@@ -196,3 +196,7 @@ assert choice["name"] != resnet["name"]
 # 3. Keep only the frontier, then apply a rule you wrote down before looking.
 # 4. Latency here is measured on this CPU, one model after another; on a GPU or another CPU the
 #    numbers change, so re-run the benchmark where the model will serve.
+#
+# **Exercise:** [exercises/06_choosing_a_model.ipynb](../exercises/06_choosing_a_model.ipynb) (its checks tell you at once whether you have it).
+#
+# **Next:** [07 · Fine-tuning in PyTorch](07_fine_tuning_torch.ipynb).

@@ -221,3 +221,7 @@ plt.show()
 #
 # **On a GPU** the same code runs unchanged (`zp.device()` picks it); only the MiniLM part gets
 # noticeably faster, since the digits CNN is tiny.
+#
+# **Exercise:** [exercises/07_fine_tuning_torch.ipynb](../exercises/07_fine_tuning_torch.ipynb) (its checks tell you at once whether you have it).
+#
+# **Next:** [08 · Fine-tuning in Keras and Gluon, and a transformers head](08_fine_tuning_keras_gluon.ipynb).

@@ -168,3 +168,7 @@ assert text_results["last layer unfrozen"].final <= text_results["encoder frozen
 # | BN epsilon default | 1e-5 | 1e-3 | 1e-5 |
 # | image layout | NCHW | NHWC | NCHW |
 # | weight decay | `AdamW(weight_decay=)` | `AdamW(weight_decay=)` | `"adamw"` optimizer, `wd` |
+#
+# **Exercise:** [exercises/08_fine_tuning_keras_gluon.ipynb](../exercises/08_fine_tuning_keras_gluon.ipynb) (its checks tell you at once whether you have it).
+#
+# **Next:** [09 · Moving models between frameworks](09_moving_between_frameworks.ipynb).

@@ -247,3 +247,7 @@ assert all((predicted == predictions["torch"]).all() for predicted in prediction
 # layer: write it once, in that layer's rule. Never trust a conversion you have not compared with
 # the original on many inputs, and when it fails, compare layer by layer: the first layer that
 # differs is where the bug is.
+#
+# **Exercise:** [exercises/09_moving_between_frameworks.ipynb](../exercises/09_moving_between_frameworks.ipynb) (its checks tell you at once whether you have it).
+#
+# **Next:** [10 · Optimising for deployment](10_optimising_for_deployment.ipynb).

@@ -318,3 +318,7 @@ assert pick.quality >= onnx32.quality - 0.01 - 1e-9 and pick.p50("b1") <= onnx32
 # file and the time. Removing channels and quantising both pay, by amounts you only know after
 # measuring, on your data, at your batch, on your hardware; and every optimisation is a quality
 # trade you should see in the same table as its speed.
+#
+# **Exercise:** [exercises/10_optimising_for_deployment.ipynb](../exercises/10_optimising_for_deployment.ipynb) (its checks tell you at once whether you have it).
+#
+# **Next:** [11 · Ethics and limits](11_ethics_and_limits.ipynb).

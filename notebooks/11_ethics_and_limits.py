@@ -363,3 +363,7 @@ print(sorted({c.provenance.origin for c in zoo_cards if "CC BY" in c.provenance.
 # messages, this many of them, with the interval. A small test can show a large association; it
 # cannot show that something is absent. Write the result into the card with its method and date,
 # because the next user reads the card, not your notebook.
+#
+# **Exercise:** [exercises/11_ethics_and_limits.ipynb](../exercises/11_ethics_and_limits.ipynb) (its checks tell you at once whether you have it).
+#
+# **Next:** [12 · MVC, MVVM and layers](12_mvc_mvvm.ipynb).

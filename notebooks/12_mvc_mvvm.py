@@ -315,3 +315,7 @@ assert importers_of(graph, "ui") <= {"cli", "exercises"} and importers_of(graph,
 # view; MVVM puts it in a view model that any number of views bind to, which is why its rules are
 # tested without a browser and a new view changes none of its lines. And the package's layers are
 # a fact you can read from its imports, not only a diagram.
+#
+# **Exercise:** [exercises/12_mvc_mvvm.ipynb](../exercises/12_mvc_mvvm.ipynb) (its checks tell you at once whether you have it).
+#
+# **Next:** [13 · Capstone: your model, in a zoo, end to end](13_capstone.ipynb).

@@ -250,3 +250,7 @@ assert set(vm.results) == {"my-digits-cnn", "my-digits-cnn-noisy"} and not vm.er
 # checksums that make every copy verifiable, a licence and a parent that travel with every derived
 # version, and an index that is never half written. Everything else, from serving to browsing, is
 # built on those four.
+#
+# **Exercise:** [exercises/13_capstone.ipynb](../exercises/13_capstone.ipynb) (its checks tell you at once whether you have it).
+#
+# **Next:** [14 · Past one machine](14_past_one_machine.ipynb).

@@ -204,3 +204,7 @@ assert "world-size-2" in card.tags and net.head.out_features == 10
 # rank reads its share, gradients are averaged, one rank writes. Prove it computes what one process
 # computes before you trust it, measure whether it is faster before you pay for it, and checkpoint
 # every epoch, because at scale some process always dies.
+#
+# **Exercise:** [exercises/14_past_one_machine.ipynb](../exercises/14_past_one_machine.ipynb) (its checks tell you at once whether you have it).
+#
+# **Next:** [15 · Inside the hubs' clients](15_inside_the_hubs_clients.ipynb).
