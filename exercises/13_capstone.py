@@ -25,7 +25,8 @@ if "google.colab" in sys.modules:
 # # Exercise 13 · Capstone
 #
 # Your model, chosen under a stated budget, through every pattern of the workbook: card, publish, serve and load, fine-tune,
-# quantise, audit, browse. Each step has a check; lesson 13 shows every step once.
+# quantise, audit, and publish the fine-tuned weights as a new version beside the first. Each step has a check;
+# lesson 13 shows every step once.
 
 # %%
 import tempfile
@@ -59,9 +60,7 @@ from zoo_patterns.models import torch_digits
 from zoo_patterns.optimize.quantize import torch_dynamic_int8
 from zoo_patterns.transfer import TransferPlan
 from zoo_patterns.transfer import torch as torch_trainer
-from zoo_patterns.ui.model import ZooBrowserModel
-from zoo_patterns.ui.viewmodel import ZooBrowserViewModel
-from zoo_patterns.zoo import publish, registry_from_zoo
+from zoo_patterns.zoo import publish
 from zoo_patterns.zoo.card_fields import digits_fields
 
 zp.quiet()
@@ -145,9 +144,10 @@ small = ____
 q5.check(small, tuned)
 
 # %% [markdown]
-# ## Step 6: a card for the fine-tuned model that passes the provenance audit
+# ## Step 6: a card for the fine-tuned model, as the next version of yours
 #
-# `tuned` is a new model derived from yours: write `tuned_card` with `derived_card`.
+# `tuned` is your model's next version: write `tuned_card` with `derived_card`, keeping the name,
+# with a newer version and a provenance that passes the audit.
 
 # %%
 tuned_card = ____
@@ -156,16 +156,16 @@ tuned_card = ____
 q6.check(tuned_card, card)
 
 # %% [markdown]
-# ## Step 7: find both models in the zoo browser
+# ## Step 7: publish it beside the first, and load both
 #
-# Make the lesson-12 view model on `my_zoo`, search so that exactly your two models show, and set
-# `found` to its results.
+# Publish `tuned` with `tuned_card` into `my_zoo`. Then set `both` to a pair: your first version,
+# loaded by its exact version, and what a bare name loads now.
 
 # %%
-found = ____
+both = ____
 
 # %% tags=["check"]
-q7.check(found, card, tuned_card)
+q7.check(both, net, tuned)
 
 # %% [markdown]
 # ## Review questions
@@ -176,7 +176,8 @@ q7.check(found, card, tuned_card)
 #    does each matter?
 # 2. What did fine-tuning on the noisy domain cost on the original digits, and how would you
 #    find out?
-# 3. What would you check before publishing the quantised model in place of the float one?
+# 3. What would you check before publishing the quantised model as version 0.3.0, so that a bare
+#    name gives it to everyone?
 
 # %%
 # Your answers, as comments (or add a markdown cell).

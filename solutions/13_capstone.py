@@ -25,7 +25,8 @@ if "google.colab" in sys.modules:
 # # Exercise 13 · Capstone
 #
 # Your model, chosen under a stated budget, through every pattern of the workbook: card, publish, serve and load, fine-tune,
-# quantise, audit, browse. Each step has a check; lesson 13 shows every step once.
+# quantise, audit, and publish the fine-tuned weights as a new version beside the first. Each step has a check;
+# lesson 13 shows every step once.
 
 # %%
 import tempfile
@@ -59,9 +60,7 @@ from zoo_patterns.models import torch_digits
 from zoo_patterns.optimize.quantize import torch_dynamic_int8
 from zoo_patterns.transfer import TransferPlan
 from zoo_patterns.transfer import torch as torch_trainer
-from zoo_patterns.ui.model import ZooBrowserModel
-from zoo_patterns.ui.viewmodel import ZooBrowserViewModel
-from zoo_patterns.zoo import publish, registry_from_zoo
+from zoo_patterns.zoo import publish
 from zoo_patterns.zoo.card_fields import digits_fields
 
 zp.quiet()
@@ -176,44 +175,47 @@ small = torch_dynamic_int8(tuned)
 q5.check(small, tuned)
 
 # %% [markdown]
-# ## Step 6: a card for the fine-tuned model that passes the provenance audit
+# ## Step 6: a card for the fine-tuned model, as the next version of yours
 #
-# `tuned` is a new model derived from yours: write `tuned_card` with `derived_card`.
+# `tuned` is your model's next version: write `tuned_card` with `derived_card`, keeping the name,
+# with a newer version and a provenance that passes the audit.
 
 # %%
 # BEGIN SOLUTION
 #> tuned_card = ____
 tuned_accuracy = torch_digits.accuracy(tuned, noisy.x_test, noisy.y_test)
+major, minor, _ = card.version.split(".")
 tuned_card = derived_card(
     card,
     "torch",
     [Metric("accuracy", tuned_accuracy, "noisy digits (sigma 0.35)")],
     "partial plan (convolutions frozen), 20 epochs on 400 noisy images",
-    name=card.name + "-noisy",
+    name=card.name,
     verb="fine-tuned",
-)
-publish(tuned, tuned_card, zoo=my_zoo)
+).replace(version=f"{major}.{int(minor) + 1}.0")  # the next minor version: new weights, same interface
 # END SOLUTION
 
 # %% tags=["check"]
 q6.check(tuned_card, card)
 
 # %% [markdown]
-# ## Step 7: find both models in the zoo browser
+# ## Step 7: publish it beside the first, and load both
 #
-# Make the lesson-12 view model on `my_zoo`, search so that exactly your two models show, and set
-# `found` to its results.
+# Publish `tuned` with `tuned_card` into `my_zoo`. Then set `both` to a pair: your first version,
+# loaded by its exact version, and what a bare name loads now.
 
 # %%
 # BEGIN SOLUTION
-#> found = ____
-vm = ZooBrowserViewModel(ZooBrowserModel(registry_from_zoo(my_zoo)))
-vm.query = card.name + "*"
-found = list(vm.results)
+#> both = ____
+publish(tuned, tuned_card, zoo=my_zoo)
+both = (
+    zp.load(f"{card.name}@{card.version}", zoo=str(my_zoo), cache=str(cache), progress=False),
+    zp.load(card.name, zoo=str(my_zoo), cache=str(cache), progress=False),
+)
 # END SOLUTION
 
 # %% tags=["check"]
-q7.check(found, card, tuned_card)
+q7.check(both, net, tuned)
 
 # %% [markdown]
 # ## Review questions
@@ -224,7 +226,8 @@ q7.check(found, card, tuned_card)
 #    does each matter?
 # 2. What did fine-tuning on the noisy domain cost on the original digits, and how would you
 #    find out?
-# 3. What would you check before publishing the quantised model in place of the float one?
+# 3. What would you check before publishing the quantised model as version 0.3.0, so that a bare
+#    name gives it to everyone?
 
 # %%
 # BEGIN SOLUTION
@@ -234,5 +237,7 @@ q7.check(found, card, tuned_card)
 # 2. Measure the tuned model on `digits().x_test` too; a drop there is forgetting, which a
 #    partial plan or mixing in original data reduces.
 # 3. Its accuracy on the same test sets against the bar, its size and latency on the target
-#    machine, and a card of its own whose provenance names the float model.
+#    machine, and a card of its own whose provenance names the float model. Users who must not
+#    change can pin 0.2.0 (or its content id); if 0.3.0 turns out bad, yank it and the name
+#    falls back to 0.2.0.
 # END SOLUTION

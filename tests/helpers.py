@@ -40,3 +40,15 @@ def run_cli(*args: str, env: dict | None = None, timeout: int = 600) -> subproce
     return subprocess.run(
         [sys.executable, "-m", "zoo_patterns", *args], capture_output=True, text=True, env=env, timeout=timeout, cwd=ROOT
     )
+
+
+def version_folder(path, version="1.0.0", value=None, name="tiny-mlp", rows=10):
+    """A model folder whose weights are all ``value`` (default: the version's minor number), so a load tells which it got."""
+    import numpy as np
+    from safetensors.numpy import save_file
+
+    path.mkdir(parents=True)
+    fill = float(version.split(".")[1]) if value is None else value
+    save_file({"weight": np.full((rows, 64), fill, np.float32)}, str(path / "model.safetensors"))
+    make_card(name, version=version).save(path / "README.md")
+    return path

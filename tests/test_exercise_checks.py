@@ -335,6 +335,14 @@ def _capstone_net():
     return torch_digits.DigitsCNN(num_classes=10, width=4, hidden=8)
 
 
+def _other_net():
+    """The capstone's architecture with other weights: what 'tuned' stands for in the wrong answers."""
+    from zoo_patterns.models import torch_digits
+
+    torch_digits.seed_everything(1)
+    return torch_digits.DigitsCNN(num_classes=10, width=4, hidden=8)
+
+
 def _capstone_card(**changes):
     import zoo_patterns as zp
 
@@ -644,17 +652,15 @@ WRONG: dict[str, dict[str, object]] = {
     },
     "ex13.q6": {
         "not a card": lambda: ("tuned", _capstone_card(name="ada-digits-cnn")),
-        "the same name": lambda: (_capstone_card(name="digits-cnn-torch"), _capstone_card()),
-        "another parent": lambda: (_derived("ada-tuned", parent="digits-cnn-onnx"), _capstone_card()),
+        "a new name, not a new version": lambda: (_derived("ada-tuned"), _capstone_card()),
+        "the same version": lambda: (_derived("digits-cnn-torch"), _capstone_card()),
+        "an older version": lambda: (_derived("digits-cnn-torch").replace(version="0.9.0"), _capstone_card()),
+        "another parent": lambda: (_derived("digits-cnn-torch", parent="digits-cnn-onnx").replace(version="1.1.0"), _capstone_card()),
     },
     "ex13.q7": {
-        "a string": lambda: ("ada-digits-cnn", _capstone_card(name="ada"), _capstone_card(name="ada-noisy")),
-        "only one": lambda: (["ada"], _capstone_card(name="ada"), _capstone_card(name="ada-noisy")),
-        "everything": lambda: (
-            ["ada", "ada-noisy", "digits-cnn-torch"],
-            _capstone_card(name="ada"),
-            _capstone_card(name="ada-noisy"),
-        ),
+        "not a pair": lambda: (_capstone_net(), _capstone_net(), _other_net()),
+        "the newest twice": lambda: ((_other_net(), _other_net()), _capstone_net(), _other_net()),
+        "the two swapped": lambda: ((_other_net(), _capstone_net()), _capstone_net(), _other_net()),
     },
     "ex14.q1": {
         "the global batch": lambda: (32, 5),
@@ -725,8 +731,8 @@ SECRETS = {
     "ex13.q3": lambda: ["zp.load(card.name, zoo=url"],
     "ex13.q4": lambda: ["start_from=loaded"],
     "ex13.q5": lambda: ["small = torch_dynamic_int8(tuned)"],
-    "ex13.q6": lambda: ["derived_card(card"],
-    "ex13.q7": lambda: ["card.name + '*'"],
+    "ex13.q6": lambda: ["derived_card(card", "int(minor) + 1"],
+    "ex13.q7": lambda: ["card.name}@{card.version}"],
     "ex14.q1": lambda: ["= 8", "is 8", " 5."],
     "ex14.q2": lambda: [str(_sampler_first(3))],
     "ex14.q3": lambda: ["use 'frozen'", "'frozen' is", "statistics frozen"],

@@ -230,7 +230,7 @@ def test_torch_hub_check_hash(server, home, zoo):
         import json, os, torch
         from safetensors.torch import load_file
         sd = torch.hub.load_state_dict_from_url({server.url + location.lstrip("/")!r}, check_hash=True, progress=False)
-        ref = load_file({str(zoo / "digits-cnn-torch" / "model.safetensors")!r})
+        ref = load_file({str(zoo / "digits-cnn-torch" / "1.0.0" / "model.safetensors")!r})
         same = set(sd) == set(ref) and all(torch.equal(sd[k], ref[k]) for k in ref)
         print(json.dumps({{"same": same, "cached": os.listdir(os.path.join(os.environ["TORCH_HOME"], "hub", "checkpoints"))}}))
         """,
@@ -246,21 +246,21 @@ def test_torch_hub_check_hash(server, home, zoo):
 
 
 def test_faults_per_path(server, zoo):
-    url = server.url + "digits-cnn-torch/config.json"
-    good = (zoo / "digits-cnn-torch" / "config.json").read_bytes()
-    fault = server.fault("/digits-cnn-torch/config.json", "corrupt")
+    url = server.url + "digits-cnn-torch/1.0.0/config.json"
+    good = (zoo / "digits-cnn-torch" / "1.0.0" / "config.json").read_bytes()
+    fault = server.fault("/digits-cnn-torch/1.0.0/config.json", "corrupt")
     status, headers, body = get(url)
     assert status == 200 and len(body) == len(good) and body != good
     server.remove_fault(fault)
-    server.fault("/digits-cnn-torch/config.json", "truncate", times=1)
+    server.fault("/digits-cnn-torch/1.0.0/config.json", "truncate", times=1)
     assert get(url)[2] == good[: len(good) // 2] and get(url)[2] == good  # times=1: only the first
-    server.fault("/digits-cnn-torch/config.json", "slow", times=1, delay=0.3)
+    server.fault("/digits-cnn-torch/1.0.0/config.json", "slow", times=1, delay=0.3)
     t0 = time.perf_counter()
     assert get(url)[2] == good and time.perf_counter() - t0 >= 0.3
-    server.fault("/digits-cnn-torch/config.json", "drop", times=1)
+    server.fault("/digits-cnn-torch/1.0.0/config.json", "drop", times=1)
     with pytest.raises(Exception):  # noqa: B017, PT011 (http.client's IncompleteRead, whatever its wrapper)
         get(url)
-    assert any(line.startswith("GET /digits-cnn-torch/config.json 200 range=- bytes=") for line in server.requests)
+    assert any(line.startswith("GET /digits-cnn-torch/1.0.0/config.json 200 range=- bytes=") for line in server.requests)
 
 
 def test_cli_serve_log_and_fault(zoo, tmp_path):
@@ -286,7 +286,7 @@ def test_cli_serve_log_and_fault(zoo, tmp_path):
     )
     try:
         url = proc.stdout.readline().split(" at ")[1].split()[0]
-        good = (zoo / "digits-cnn-torch" / "config.json").read_bytes()
+        good = (zoo / "digits-cnn-torch" / "1.0.0" / "config.json").read_bytes()
         _, _, body = get(url + "zoo-patterns/digits-cnn-torch/resolve/main/config.json", headers={"Range": "bytes=0-"})
         assert len(body) == len(good) and body != good
         assert get(url + "index.json")[0] == 200

@@ -273,7 +273,7 @@ FORMATS = [
     ("a-list", "[1, 2]", "expected an object with a 'models' list"),
     ("no-models", '{"zoo": "x"}', "expected an object with a 'models' list"),
     ("models-not-list", '{"models": {"m1": {}}}', "expected an object with a 'models' list"),
-    ("format-version", '{"format_version": 2, "models": []}', "format_version 2; this zoo-patterns reads format_version 1"),
+    ("format-version", '{"format_version": 3, "models": []}', "format_version 3; this zoo-patterns reads format_version 1 and 2"),
     ("entry-not-object", '{"models": ["m1"]}', "model entry without"),
     ("not-utf8", b"\xff\xfe{}", "not UTF-8"),
 ]

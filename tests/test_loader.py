@@ -157,7 +157,7 @@ def test_an_updated_model_is_fetched_again(server, cache, zoo):
 def test_unknown_name_and_version_get_suggestions(server, cache):
     with pytest.raises(ModelNotFoundError, match="Did you mean: alpha"):
         loader(server, cache).fetch("alpah")
-    with pytest.raises(ModelNotFoundError, match=r"it has version 1\.0\.0"):
+    with pytest.raises(ModelNotFoundError, match=r"the versions there: 1\.0\.0"):
         loader(server, cache).fetch("alpha@2.0.0")
     with pytest.raises(InvalidReferenceError, match="no resolver understands"):
         loader(server, cache).fetch("s3://bucket/alpha")

@@ -47,13 +47,13 @@ def test_a_published_folder_is_listed_served_fetched_and_loaded(tmp_path):
     zoo = tmp_path / "zoo"
     entry = publish(model_folder(tmp_path / "mine"), zoo=zoo)
     assert entry["name"] == "tiny-mlp" and {f["path"] for f in entry["files"]} == {
-        "tiny-mlp/README.md",
-        "tiny-mlp/model.safetensors",
+        "tiny-mlp/1.0.0/README.md",
+        "tiny-mlp/1.0.0/model.safetensors",
     }
     index_is_complete(zoo)
-    card = zp.ModelCard.load(zoo / "tiny-mlp")
+    card = zp.ModelCard.load(zoo / "tiny-mlp" / "1.0.0")
     assert [f.path for f in card.files] == ["model.safetensors"] and card.size_bytes == (
-        zoo / "tiny-mlp/model.safetensors"
+        zoo / "tiny-mlp/1.0.0/model.safetensors"
     ).stat().st_size
     listed = run_cli("list", "--zoo", str(zoo))
     assert listed.returncode == 0 and listed.stdout.startswith("tiny-mlp"), listed.stderr
@@ -79,9 +79,9 @@ def test_a_native_model_is_published_in_a_safe_format(tmp_path):
     card = zp.card("digits-cnn-torch").replace(name="my-digits", version="0.1.0", files=(), description="")
     entry = publish(net, card, zoo=tmp_path / "zoo")
     assert sorted(f["path"] for f in entry["files"]) == [
-        "my-digits/README.md",
-        "my-digits/config.json",
-        "my-digits/model.safetensors",
+        "my-digits/0.1.0/README.md",
+        "my-digits/0.1.0/config.json",
+        "my-digits/0.1.0/model.safetensors",
     ]
     back = zp.load("zoo://my-digits", zoo=str(tmp_path / "zoo"), cache=str(tmp_path / "cache"), progress=False)
     x = torch.rand(3, 1, 8, 8)
@@ -96,10 +96,10 @@ def test_publishing_refuses_pickles_duplicates_and_cards_without_a_licence(tmp_p
     (pickled / "extra.pt").write_bytes(b"\x80\x04not really")
     with pytest.raises(UnsafeFormatError, match=r"pickled weights \(extra.pt\)"):
         publish(pickled, zoo=zoo)
-    with pytest.raises(PublishError, match="already in the zoo.*Bump the card's version"):
-        publish(model_folder(tmp_path / "b"), zoo=zoo)
-    with pytest.raises(PublishError, match="one version per name.*replace=True"):
-        publish(model_folder(tmp_path / "c", version="1.1.0"), zoo=zoo)
+    with pytest.raises(PublishError, match=r"already in the zoo .* with other bytes.*never change.*1\.0\.1.*next_patch"):
+        publish(model_folder(tmp_path / "b", size=64 * 12), zoo=zoo)
+    with pytest.raises(InvalidCardError, match="semantic versions"):
+        publish(model_folder(tmp_path / "c", version="latest"), zoo=zoo)
     with pytest.raises(InvalidCardError, match="license 'unknown'.*SPDX"):
         publish(model_folder(tmp_path / "d", name="nolicence", license="unknown"), zoo=zoo)
     with pytest.raises(InvalidCardError, match="cannot be published"):
@@ -108,8 +108,8 @@ def test_publishing_refuses_pickles_duplicates_and_cards_without_a_licence(tmp_p
         publish(model_folder(tmp_path / "f", name="pk", format="torch-pickle"), zoo=zoo)
     assert (zoo / "index.json").read_bytes() == before, "a refused publish changes nothing"
     assert not list(zoo.glob(".publishing-*")) and not (zoo / ".zoo.lock").exists()
-    publish(model_folder(tmp_path / "g", version="1.1.0", size=64 * 20), zoo=zoo, replace=True)
-    assert [(e["name"], e["version"]) for e in read_index(zoo)["models"]] == [("tiny-mlp", "1.1.0")]
+    publish(model_folder(tmp_path / "g", version="1.1.0", size=64 * 20), zoo=zoo)
+    assert [(e["name"], e["version"]) for e in read_index(zoo)["models"]] == [("tiny-mlp", "1.0.0"), ("tiny-mlp", "1.1.0")]
     index_is_complete(zoo)
 
 
@@ -125,8 +125,16 @@ def test_the_cli_publishes_and_refuses_in_one_line(tmp_path):
     folder = model_folder(tmp_path / "m")
     ok = run_cli("publish", str(folder), "--zoo", str(tmp_path / "zoo"))
     assert ok.returncode == 0 and "published tiny-mlp@1.0.0" in ok.stdout, ok.stderr
+    index = (tmp_path / "zoo" / "index.json").read_bytes()
     again = run_cli("publish", str(folder), "--zoo", str(tmp_path / "zoo"))
-    assert again.returncode == 2 and again.stderr.startswith("error: tiny-mlp@1.0.0 is already in the zoo")
+    assert again.returncode == 0 and "tiny-mlp@1.0.0 is already in" in again.stdout and "nothing to do" in again.stdout
+    assert (tmp_path / "zoo" / "index.json").read_bytes() == index, "an identical publish changes nothing"
+    other = model_folder(tmp_path / "other", size=64 * 12)
+    refused = run_cli("publish", str(other), "--zoo", str(tmp_path / "zoo"))
+    assert refused.returncode == 2 and refused.stderr.startswith("error: tiny-mlp@1.0.0 is already in the zoo"), refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    bumped = run_cli("publish", str(other), "--zoo", str(tmp_path / "zoo"), "--next-patch")
+    assert bumped.returncode == 0 and "published tiny-mlp@1.0.1" in bumped.stdout, bumped.stderr
 
 
 PUBLISH_SLOWLY = """

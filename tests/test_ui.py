@@ -126,7 +126,7 @@ def test_network_and_integrity_errors_land_in_error(tmp_path, small_zoo):
     vm = vm_with(tmp_path, zoo="http://127.0.0.1:9", retries=0, timeout=1)  # port 9: nothing listens
     vm.selected = DIGITS
     assert vm.load() is False and vm.error and vm.busy is False
-    weights = small_zoo / DIGITS / "model.safetensors"
+    weights = small_zoo / DIGITS / "1.0.0" / "model.safetensors"
     data = bytearray(weights.read_bytes())
     data[-1] ^= 0xFF  # the server's file no longer matches its index
     weights.write_bytes(bytes(data))
@@ -221,3 +221,21 @@ def test_browse_without_voila_says_how_to_install(monkeypatch, capsys):
     assert app.browse(0, open_browser=False) == 1
     err = capsys.readouterr().err
     assert "Voila is not installed" in err and "zoo-patterns[lab]" in err
+
+
+def test_the_view_model_picks_a_version(tmp_path):
+    """A zoo with two versions: the newest is shown first, a chosen version changes the card and what load() loads."""
+    from helpers import version_folder as folder
+
+    from zoo_patterns.zoo import publish
+
+    zoo = tmp_path / "versions"
+    publish(folder(tmp_path / "a", "1.0.0"), zoo=zoo)
+    publish(folder(tmp_path / "b", "1.1.0"), zoo=zoo)
+    vm = ZooBrowserViewModel(ZooBrowserModel(zp.registry_from_zoo(zoo), loader=Loader(zoo=str(zoo), cache=tmp_path / "c", progress=False)))
+    vm.selected = "tiny-mlp"
+    assert vm.versions == ["1.0.0", "1.1.0"] and vm.version == "" and vm.card_markdown.startswith("# tiny-mlp 1.1.0")
+    vm.version = "1.0.0"
+    assert vm.card_markdown.startswith("# tiny-mlp 1.0.0") and vm.ref == "tiny-mlp@1.0.0"
+    vm.selected = ""
+    assert vm.versions == [] and vm.version == ""

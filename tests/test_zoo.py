@@ -25,7 +25,7 @@ def test_every_card_validates_and_every_hash_matches(zoo):
         assert card.name == entry["name"] and card.files, card.name
         assert card.num_params and card.num_params > 0 and card.size_bytes == sum(f.size for f in card.files)
         for f in card.files:
-            path = zoo / card.name / f.path
+            path = zoo / entry["folder"] / f.path
             assert path.stat().st_size == f.size and sha256_file(path) == f.sha256, f"{card.name}/{f.path}"
         for f in entry["files"]:
             assert sha256_file(zoo / f["path"]) == f["sha256"], f["path"]
@@ -40,7 +40,7 @@ def test_only_safe_formats_are_published(zoo):
         for p in files
         if p.suffix not in allowed
         and not p.name.startswith("variables.data-")  # SavedModel tensors (TensorBundle format)
-        and str(p.relative_to(zoo)) != "digits-cnn-torchhub/hubconf.py"  # PyTorch Hub's entry points: code, hash-checked
+        and str(p.relative_to(zoo)) != "digits-cnn-torchhub/1.0.0/hubconf.py"  # PyTorch Hub's entry points: code, hash-checked
     ]
     assert not unsafe, f"unsafe or unexpected files published: {unsafe}"
     assert not [p for p in files if p.suffix in {".pkl", ".pickle", ".pt", ".pth", ".bin", ".h5"}]
@@ -101,7 +101,7 @@ def test_build_is_reproducible(zoo, tmp_path):
 
     steps = [s for s in STEPS if "ResNet" not in s]
     first = read_index(zoo)
-    day = ModelCard.load(zoo / "minilm-l6").audits[0].date
+    day = ModelCard.load(zoo / "minilm-l6" / "1.0.0").audits[0].date
     epoch = int(dt.datetime.fromisoformat(day).replace(tzinfo=dt.timezone.utc).timestamp())
     out = tmp_path / "again"
     args = [a for s in steps for a in ("--step", s)]
@@ -113,6 +113,7 @@ def test_build_is_reproducible(zoo, tmp_path):
         for entry in index["models"]:
             if entry["name"] in NOT_BYTE_REPRODUCIBLE:
                 entry["files"] = [f["path"] for f in entry["files"]]
+                entry["content_id"] = "not byte-reproducible"
     rebuilt = {m["name"] for m in again["models"]}
     assert rebuilt >= {"digits-cnn-torch", "digits-cnn-savedmodel", "minilm-l6"}
     assert [m for m in first["models"] if m["name"] in rebuilt] == again["models"]

@@ -73,15 +73,37 @@ def _zoo_registry(root: str) -> Registry:
 
 
 def registry_from_zoo(root: str | Path, name: str = "zoo") -> Registry:
-    """A registry with one entry per model in a built zoo: the card, and a lazy builder (its decoder)."""
-    from .index import read_index
+    """A registry with one entry per model in a built zoo: its newest version's card and a lazy builder (its decoder).
+
+    Each entry carries every version (``registry.get("name@1.0.0")``); a name whose versions are all yanked is left out.
+    """
+    from .index import newest, read_index, versions_of
     from .loader.decode import decode
+    from .model_registry import Entry
 
     root = Path(root)
     found = Registry(name)
-    for entry in read_index(root)["models"]:
-        card = ModelCard.load(root / entry["card"])
-        found.register(card.name, functools.partial(decode, root / card.name, card.format), card=card)
+    index = read_index(root)
+    for model in sorted({e["name"] for e in index["models"]}):
+        versions = []
+        for e in versions_of(index, model):
+            card = ModelCard.load(root / e["card"])
+            builder = functools.partial(decode, root / e["folder"], card.format)
+            versions.append(
+                Entry(
+                    f"{model}@{e['version']}",
+                    builder,
+                    card,
+                    frozenset(card.tags),
+                    card.pretrained,
+                    e["content_id"],
+                    e.get("yanked"),
+                )
+            )
+        top = newest(versions_of(index, model))
+        if top is not None:
+            chosen = next(v for v in versions if v.version == top["version"])
+            found.register(model, chosen.builder, card=chosen.card, versions=versions, content_id=chosen.content_id)
     return found
 
 
@@ -96,9 +118,12 @@ def card(name: str) -> ModelCard:
 
 
 def model_dir(name: str):
-    """The published folder of a zoo entry (its card, README.md, and its weights)."""
-    registry().get(name)  # unknown names fail here, with suggestions; builds the zoo if needed
-    return zoo_dir() / name
+    """The published folder of a zoo entry (its card, README.md, and its weights): ``name`` or ``name@VERSION``."""
+    from .index import read_index, select
+
+    entry = registry().get(name)  # unknown names fail here, with suggestions; builds the zoo if needed
+    base = name.partition("@")[0]
+    return zoo_dir() / select(read_index(zoo_dir()), base, entry.version)["folder"]
 
 
 def load(

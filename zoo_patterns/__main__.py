@@ -2,15 +2,18 @@
 
 doctor                         what is installed, broken or missing (exit 1 if anything is)
 build [--out DIR] [--if-missing] [--step S]   pretrain and publish the zoo
-list [PATTERN] [--task T] [--framework F] [--json]
-show NAME                      print a model card
-publish DIR --zoo ZOO [--replace]
-                               add a model folder (safe weights + card) to a zoo, atomically (lesson 13)
+list [PATTERN] [--all-versions] [--task T] [--framework F] [--json]
+                               the newest version of each model (or every version)
+show NAME[@VERSION]            print a model card
+publish DIR --zoo ZOO [--next-patch]
+                               add a version of a model (safe weights + card) to a zoo, atomically (lessons 04, 13)
+yank NAME@VERSION --zoo ZOO --reason TEXT [--undo]
+                               withdraw a version: a bare name skips it, an exact pin still loads it
 classroom export --out COURSE  the exercises as an nbgrader course (solution and autograded cells)
 serve --dir DIR --port PORT [--log FILE] [-v] [--fault KIND:GLOB]
                                serve a built zoo over HTTP on 127.0.0.1 (GET, HEAD, Range): its files and
                                four hubs' protocols (Hugging Face, /tfhub/, /mxnet/, /torchhub/; lesson 15)
-fetch NAME --zoo URL --cache DIR [--offline]
+fetch NAME[@VERSION|@CONTENT_ID] --zoo URL --cache DIR [--offline]
                                fetch through every loader layer; print "<sha256>  <path>" per file
 convert NAME --to {torch,keras,gluon,onnx} --out DIR
                                convert a zoo model, check parity, write a loadable folder (lesson 09)
@@ -78,14 +81,20 @@ def _cmd_list(args: argparse.Namespace) -> int:
             print(f"error: no model has {field} {wanted!r}.{hint} Known {field}s: {', '.join(known)}.", file=sys.stderr)
             return 2
     names = registry.list(args.pattern, task=args.task, framework=args.framework, domain=args.domain)
+    if args.all_versions:
+        entries = [v for n in names for v in (registry.get(n).versions or (registry.get(n),))]
+    else:
+        entries = [registry.get(n) for n in names]
     if args.json:
         rows = []
-        for n in names:
-            c = registry.get(n).card
+        for e in entries:
+            c = e.card
             rows.append(
                 {
                     "name": c.name,
                     "version": c.version,
+                    "content_id": e.content_id,
+                    "yanked": e.yanked,
                     "framework": c.framework,
                     "format": c.format,
                     "task": c.task,
@@ -97,13 +106,17 @@ def _cmd_list(args: argparse.Namespace) -> int:
             )
         print(json.dumps(rows, indent=2))
         return 0
-    if not names:
+    if not entries:
         print("no model matches", file=sys.stderr)
         return 1
     width = max(len(n) for n in names)
-    for n in names:
-        c = registry.get(n).card
-        print(f"{n:<{width}}  {c.framework:<12} {c.task:<26} {c.num_params or 0:>11,} params  {c.license}")
+    vwidth = max(len(e.version) for e in entries)
+    for e in entries:
+        c = e.card
+        line = f"{c.name:<{width}}  {c.version:<{vwidth}}  {c.framework:<12} {c.task:<26} {c.num_params or 0:>11,} params  {c.license}"
+        if args.all_versions:
+            line += f"  {(e.content_id or '')[:12]}" + (f"  yanked: {e.yanked}" if e.yanked else "")
+        print(line)
     return 0
 
 
@@ -116,10 +129,25 @@ def _cmd_show(args: argparse.Namespace) -> int:
 def _cmd_publish(args: argparse.Namespace) -> int:
     from .zoo.publishing import publish
 
-    entry = publish(args.folder, zoo=args.zoo, replace=args.replace)
+    entry = publish(args.folder, zoo=args.zoo, next_patch=args.next_patch)
     size = sum(f["size"] for f in entry["files"])
-    print(f"published {entry['name']}@{entry['version']} ({len(entry['files'])} files, {size / 1e6:.2f} MB) to {args.zoo}")
-    print(f"load it with zoo_patterns.load('zoo://{entry['name']}', zoo={str(args.zoo)!r})")
+    ref = f"{entry['name']}@{entry['version']}"
+    if entry.get("unchanged"):
+        print(f"{ref} is already in {args.zoo} with the same bytes (content id {entry['content_id'][:12]}): nothing to do")
+        return 0
+    print(
+        f"published {ref} ({len(entry['files'])} files, {size / 1e6:.2f} MB, content id {entry['content_id'][:12]}) to {args.zoo}"
+    )
+    print(f"load it with zoo_patterns.load('zoo://{ref}', zoo={str(args.zoo)!r})")
+    return 0
+
+
+def _cmd_yank(args: argparse.Namespace) -> int:
+    from .zoo.publishing import yank
+
+    entry = yank(args.ref, zoo=args.zoo, reason=args.reason, undo=args.undo)
+    what = "restored" if args.undo else f"yanked ({entry['yanked']})"
+    print(f"{entry['name']}@{entry['version']} {what} in {args.zoo}")
     return 0
 
 
@@ -224,15 +252,24 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--framework")
             p.add_argument("--domain")
             p.add_argument("--json", action="store_true")
+            p.add_argument("--all-versions", action="store_true", help="every version, with its content id and any yank")
             p.set_defaults(func=_cmd_list)
         else:
-            p.add_argument("name")
+            p.add_argument("name", help="NAME (the newest version), NAME@VERSION or NAME@CONTENT_ID")
             p.set_defaults(func=_cmd_show)
-    p = sub.add_parser("publish", help="add a model folder (weights + README.md card) to a zoo")
+    p = sub.add_parser("publish", help="add a version of a model (weights + README.md card) to a zoo")
     p.add_argument("folder", help="a model folder: safe weights and a README.md card")
     p.add_argument("--zoo", required=True, help="the zoo folder to add it to (created if new)")
-    p.add_argument("--replace", action="store_true", help="let this version replace the one published under the name")
+    p.add_argument(
+        "--next-patch", action="store_true", help="publish as the patch after the highest version there (1.0.2 -> 1.0.3)"
+    )
     p.set_defaults(func=_cmd_publish)
+    p = sub.add_parser("yank", help="withdraw one version: a bare name skips it, an exact pin still loads it")
+    p.add_argument("ref", help="NAME@VERSION or NAME@CONTENT_ID")
+    p.add_argument("--zoo", required=True, help="the zoo folder")
+    p.add_argument("--reason", required=True, help="why, for its users: e.g. 'wrong labels; use 1.1.0'")
+    p.add_argument("--undo", action="store_true", help="restore a yanked version")
+    p.set_defaults(func=_cmd_yank)
     p = sub.add_parser("classroom", help="classroom labs: export the exercises as an nbgrader course")
     csub = p.add_subparsers(dest="action", required=True)
     p = csub.add_parser("export", help="write an nbgrader course folder from solutions/")

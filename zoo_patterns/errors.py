@@ -47,6 +47,16 @@ class ModelNotFoundError(ZooError, KeyError):
         return self.args[0]
 
 
+class VersionNotFoundError(ModelNotFoundError):
+    """A known model asked for at a version (or content id) the zoo does not have; the message lists the versions."""
+
+    exit_code = 2
+
+    def __init__(self, message: str):
+        self.name, self.suggestions = message.split()[0], []
+        ZooError.__init__(self, message)
+
+
 def close_matches(name: str, known: Iterable[str], n: int = 3) -> list[str]:
     """Known names that look like ``name``: close spellings first, then names containing it."""
     known = sorted(set(known))

@@ -10,6 +10,9 @@ parent=zoo)``) sees its parent's entries without changing them.
   tags and pretrained, like ``timm.list_models("resnet*", pretrained=True)``.
 - An unknown name gets close-match suggestions.
 - Registering imports no framework: a builder is only called by ``build``.
+- An entry may carry its versions (a zoo's registry does): ``get("name")`` is the
+  newest, ``get("name@1.0.0")`` and ``get("name@<content id>")`` pick one, by the
+  same rule as the loader (:func:`zoo_patterns.index.select`).
 
 Lesson 02 builds a registry from scratch, then uses this one.
 """
@@ -36,6 +39,13 @@ class Entry:
     card: ModelCard | None = None
     tags: frozenset[str] = frozenset()
     pretrained: bool = False
+    content_id: str | None = None  # set by a zoo's registry: what name@<content id> pins
+    yanked: str | None = None  # why this version was withdrawn, if it was
+    versions: tuple[Entry, ...] = ()  # every version, oldest first, when the entry has several
+
+    @property
+    def version(self) -> str:
+        return self.card.version if self.card else ""
 
     def matches(self, *, task=None, domain=None, framework=None, tags=None, pretrained=None) -> bool:
         card = self.card
@@ -72,6 +82,8 @@ class Registry:
         tags: Iterable[str] = (),
         pretrained: bool | None = None,
         replace: bool = False,
+        versions: Iterable[Entry] = (),
+        content_id: str | None = None,
     ):
         """Register a builder, as a call or as a decorator.
 
@@ -100,7 +112,7 @@ class Registry:
                 )
             all_tags = frozenset(tags) | (frozenset(card.tags) if card else frozenset())
             is_pretrained = pretrained if pretrained is not None else bool(card and card.pretrained)
-            self._entries[key] = Entry(key, fn, card, all_tags, is_pretrained)
+            self._entries[key] = Entry(key, fn, card, all_tags, is_pretrained, content_id, None, tuple(versions))
             return fn
 
         return add(builder) if builder is not None else add
@@ -113,12 +125,22 @@ class Registry:
 
     # -- looking up ------------------------------------------------------------
     def get(self, name: str) -> Entry:
-        """The entry for ``name``; an unknown name raises with close matches."""
+        """The entry for ``name`` (or one version: ``name@1.0.0``, ``name@<content id>``); unknown names raise with close matches."""
         registry: Registry | None = self
         while registry is not None:
             if name in registry._entries:
                 return registry._entries[name]
             registry = registry.parent
+        base, at, ref = name.partition("@")
+        if at and base in self:
+            from .index import select
+
+            entry = self.get(base)
+            rows = [
+                {"name": base, "version": v.version, "content_id": v.content_id or "", "yanked": v.yanked, "entry": v}
+                for v in entry.versions or (entry,)
+            ]
+            return select({"models": rows}, base, ref, where=f"registry {self.name!r}")["entry"]
         raise ModelNotFoundError(name, self.names(), where=f"registry {self.name!r}")
 
     def build(self, name: str, **kwargs: Any) -> Any:
@@ -155,6 +177,10 @@ class Registry:
 
     def cards(self, pattern: str = "*", **filters: Any) -> list[ModelCard]:
         return [c for c in (self.get(n).card for n in self.list(pattern, **filters)) if c is not None]
+
+    def all_versions(self, pattern: str | Iterable[str] = "*", **filters: Any) -> list[Entry]:
+        """Every version of every name :meth:`list` gives, oldest first within a name."""
+        return [v for n in self.list(pattern, **filters) for v in (self.get(n).versions or (self.get(n),))]
 
     def __contains__(self, name: object) -> bool:
         registry: Registry | None = self

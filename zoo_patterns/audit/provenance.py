@@ -36,7 +36,9 @@ class Finding:
 def audit_cards(cards: Iterable[ModelCard]) -> list[Finding]:
     """Every rule broken by any of ``cards``; an empty list means the set is consistent."""
     cards = list(cards)
-    by_name = {c.name: c for c in cards}
+    by_name: dict[str, list[ModelCard]] = {}  # a name may come with several versions
+    for c in cards:
+        by_name.setdefault(c.name, []).append(c)
     findings: list[Finding] = []
 
     def add(card: ModelCard, field: str, problem: str, fix: str) -> None:
@@ -69,9 +71,14 @@ def audit_cards(cards: Iterable[ModelCard]) -> list[Finding]:
         if name not in by_name:
             add(card, "provenance.origin", f"parent {name} {version} is not in the audited set", "audit the parent too")
             continue
-        mother = by_name[name]
-        if mother.version != version:
-            add(card, "provenance.origin", f"names {name} {version}, the set has {mother.version}", "name the version used")
+        mother = next((m for m in by_name[name] if m.version == version), None)
+        if mother is None:
+            there = ", ".join(m.version for m in by_name[name])
+            add(card, "provenance.origin", f"names {name} {version}, the set has {there}", "name the version used")
+            continue
+        if mother is card:
+            add(card, "provenance.origin", f"names itself ({name} {version}) as its parent", "name the version it was made from")
+            continue
         if card.license != mother.license:
             add(
                 card,

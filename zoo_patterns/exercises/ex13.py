@@ -223,9 +223,17 @@ q5 = Question(
 def _check_audit(tuned_card, card) -> None:
     from ..audit import audit_cards, parent_of
     from ..cards import ModelCard
+    from ..index import version_key
 
     expect(isinstance(tuned_card, ModelCard), "tuned_card should be a ModelCard (derived_card(...) makes one).")
-    expect(tuned_card.name != card.name, "the fine-tuned model is a new model: give it a new name.")
+    expect(
+        tuned_card.name == card.name,
+        "publish the fine-tuned weights as a new version of your model, so users who pinned the first keep it: keep its name.",
+    )
+    expect(
+        version_key(tuned_card.version) > version_key(card.version),
+        f"version {tuned_card.version!r} is not newer than {card.version!r} in semantic-version order; a bare name would not pick it.",
+    )
     expect(parent_of(tuned_card) == (card.name, card.version), "its provenance must name its parent, your published model.")
     findings = audit_cards([card, tuned_card])
     expect(not findings, "the provenance audit finds: " + "; ".join(map(str, findings)))
@@ -235,30 +243,44 @@ q6 = Question(
     "q6",
     _check_audit,
     hints=[
-        "A derived model gets a new card whose provenance names its parent and how it was made.",
-        "Lesson 13 shows it in section '7. Audit the cards'.",
-        "derived_card(card, 'torch', [Metric('accuracy', ..., 'noisy digits')], how, name=..., verb='fine-tuned')",
+        "The fine-tuned weights are the next version of the same model: same name, a newer version, and a provenance that names the version it came from.",
+        "Lesson 13 shows it in section '7. A new version beside the first'.",
+        "derived_card(card, 'torch', [Metric('accuracy', ..., 'noisy digits')], how, name=card.name, verb='fine-tuned').replace(version=...)",
     ],
     solution=(
         "tuned_card = derived_card(card, 'torch', [Metric('accuracy', torch_digits.accuracy(tuned, noisy.x_test, noisy.y_test), "
-        "'noisy digits')], 'partial plan on 400 noisy images', name=card.name + '-noisy', verb='fine-tuned')"
+        "'noisy digits')], 'partial plan on 400 noisy images', name=card.name, verb='fine-tuned')"
+        ".replace(version=f'{major}.{int(minor) + 1}.0')  # major, minor, _ = card.version.split('.')"
     ),
 )
 
 
-def _check_found(found, card, tuned_card) -> None:
-    names = [card.name, tuned_card.name]
-    expect(isinstance(found, list), "found should be the view model's results (a list of names).")
-    expect(sorted(found) == sorted(names), f"search so that exactly your models show: {sorted(names)}; got {found}.")
+def _check_both(both, net, tuned) -> None:
+    import torch
+
+    expect(isinstance(both, (tuple, list)) and len(both) == 2, "both should be a pair: (the first version, the newest).")
+    x = torch.from_numpy(noisy_digits().x_test[:16])
+    for model, want, which in ((both[0], net, "the first version"), (both[1], tuned, "the newest version")):
+        expect(isinstance(model, torch.nn.Module), f"load {which} with zp.load (a torch module), not {type(model).__name__}.")
+        with torch.inference_mode():
+            diff = float((model.eval()(x) - want.eval()(x)).abs().max())
+        expect(
+            diff < 1e-5,
+            f"{which} computes something else (max difference {diff:.2e}): is it published, and which ref did you load?",
+        )
 
 
 q7 = Question(
     "q7",
-    _check_found,
+    _check_both,
     hints=[
-        "The zoo browser's view model searches whatever registry its model reads; point it at your zoo.",
-        "Lesson 13 shows it in section '8. Find it in the zoo browser'.",
-        "ZooBrowserViewModel(ZooBrowserModel(registry_from_zoo(my_zoo))); set vm.query to a wildcard on your name.",
+        "Once the second version is published, a bare name means the newest; the first is still there for anyone who pins it.",
+        "Lesson 13 shows it in section '7. A new version beside the first'.",
+        "publish(tuned, tuned_card, zoo=my_zoo); then zp.load(f'{card.name}@{card.version}', ...) and zp.load(card.name, ...)",
     ],
-    solution="vm = ZooBrowserViewModel(ZooBrowserModel(registry_from_zoo(my_zoo)))\nvm.query = card.name + '*'\nfound = list(vm.results)",
+    solution=(
+        "publish(tuned, tuned_card, zoo=my_zoo)\n"
+        "both = (zp.load(f'{card.name}@{card.version}', zoo=str(my_zoo), cache=str(cache), progress=False),\n"
+        "        zp.load(card.name, zoo=str(my_zoo), cache=str(cache), progress=False))"
+    ),
 )

@@ -42,7 +42,7 @@ WEIGHT_PATHS = {
     "mxnet_store": "/mxnet/gluon/models/digits-cnn-gluon-*.zip",
     "torch.hub": "/torchhub/digits-cnn-torch-*.pth",
     "torch.hub check_hash": "/torchhub/digits-cnn-torch-*.pth",
-    "zoo loader": "/digits-cnn-torch/model.safetensors",
+    "zoo loader": "/digits-cnn-torch/*/model.safetensors",
 }
 
 

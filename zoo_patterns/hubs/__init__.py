@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ZooError
-from ..index import read_index
+from ..index import newest, read_index, versions_of
 
 ORG = "zoo-patterns"  # every model of the zoo is the Hugging Face repo ``zoo-patterns/<name>``
 
@@ -72,10 +72,14 @@ class ZooFile:
 
 @dataclass(frozen=True)
 class ZooEntry:
+    """One version of a model: its files (paths inside ``NAME/VERSION/``) and its content id (the HF commit)."""
+
     name: str
     version: str
     format: str
     files: tuple[ZooFile, ...]
+    content_id: str = ""
+    yanked: str | None = None
 
     def file(self, path: str) -> ZooFile | None:
         return next((f for f in self.files if f.path == path), None)
@@ -93,30 +97,45 @@ class Zoo:
     def __init__(self, folder: str | Path):
         self.folder = Path(folder).resolve()
         self._models: dict[str, ZooEntry] = {}
+        self._versions: dict[str, tuple[ZooEntry, ...]] = {}
         self._stamp: tuple | None = None
         self._index_lock = threading.Lock()
         self._memo: dict[tuple, object] = {}
         self._lock = threading.Lock()
 
-    @property
-    def models(self) -> dict[str, ZooEntry]:
+    def _read(self) -> None:
         st = (self.folder / "index.json").stat()
         stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
         with self._index_lock:
             if stamp != self._stamp:
+                index = read_index(self.folder)
+                versions = {}
+                for name in sorted({m["name"] for m in index["models"]}):
+                    versions[name] = tuple(self._entry(m) for m in versions_of(index, name))
                 models = {}
-                for m in read_index(self.folder)["models"]:
-                    prefix = m["name"] + "/"
-                    files = tuple(
-                        ZooFile(f["path"][len(prefix) :], f["size"], f["sha256"], self.folder / f["path"])
-                        for f in m["files"]
-                        if f["path"].startswith(prefix)
-                    )
-                    models[m["name"]] = ZooEntry(m["name"], m.get("version", ""), m.get("format", ""), files)
+                for name, entries in versions.items():
+                    top = newest([{"version": e.version, "yanked": e.yanked, "entry": e} for e in entries])
+                    if top is not None:
+                        models[name] = top["entry"]
                 with self._lock:
                     self._memo.clear()  # archives made from the old files
-                self._models, self._stamp = models, stamp
-            return self._models
+                self._models, self._versions, self._stamp = models, versions, stamp
+
+    def _entry(self, m: dict) -> ZooEntry:
+        prefix = m["folder"] + "/"
+        files = tuple(ZooFile(f["path"][len(prefix) :], f["size"], f["sha256"], self.folder / f["path"]) for f in m["files"])
+        return ZooEntry(m["name"], m["version"], m["format"], files, m["content_id"], m.get("yanked"))
+
+    @property
+    def models(self) -> dict[str, ZooEntry]:
+        """Name -> the version a bare name means (the newest not yanked)."""
+        self._read()
+        return self._models
+
+    def versions(self, name: str) -> tuple[ZooEntry, ...]:
+        """Every version of ``name``, oldest first (yanked ones too: an exact pin still loads them)."""
+        self._read()
+        return self._versions.get(name, ())
 
     def get(self, name: str) -> ZooEntry | None:
         return self.models.get(name)

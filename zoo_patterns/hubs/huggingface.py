@@ -14,12 +14,11 @@ A 404 says why in ``X-Error-Code``. The client never sees a xet header here,
 so it downloads over plain HTTP whether or not ``hf_xet`` is installed.
 
 Revisions. A commit id must change whenever any file changes (the client
-never asks again about a commit it has cached), so it is derived from the
-files: sha1 over the sorted ``"path sha256"`` lines. The zoo holds one version
-per name today, so ``main`` and that commit id are the only revisions;
-:func:`revisions` is the one place that maps revision names to a model's
-files, and when versions land it maps each version string (and its commit)
-to that version's entry instead.
+never asks again about a commit it has cached), so it is the version's content
+id: sha1 over the sorted ``"path sha256"`` lines
+(:func:`zoo_patterns.index.content_id`). :func:`revisions` maps every revision
+name to a commit: ``main`` the newest version not yanked, each version string
+(a tag, on the Hub: ``revision="1.0.0"``) its own, and each commit itself.
 """
 
 from __future__ import annotations
@@ -46,19 +45,20 @@ def is_weight_file(f: ZooFile) -> bool:
 
 
 def commit_id(entry: ZooEntry) -> str:
-    """40 hex, derived from the files' hashes: it changes whenever any file does."""
-    lines = "".join(f"{f.path} {f.sha256}\n" for f in sorted(entry.files, key=lambda f: f.path))
-    return hashlib.sha1(lines.encode()).hexdigest()
+    """40 hex, derived from the files' hashes: it changes whenever any file does (the version's content id)."""
+    return entry.content_id
 
 
-def revisions(entry: ZooEntry) -> dict[str, str]:
-    """Revision name -> commit id. One version per name today: ``main`` and the commit itself.
-
-    When the zoo holds several versions, add each version string (and its own
-    commit) here, with ``main`` the newest, and look files up per commit.
-    """
-    commit = commit_id(entry)
-    return {"main": commit, commit: commit}
+def revisions(zoo: Zoo, name: str) -> dict[str, ZooEntry]:
+    """Revision name -> the version it means: ``main``, each version string, and each commit id."""
+    out: dict[str, ZooEntry] = {}
+    for entry in zoo.versions(name):
+        out[entry.content_id] = entry
+    for entry in zoo.versions(name):
+        out[entry.version] = entry
+    if name in zoo.models:
+        out["main"] = zoo.models[name]
+    return out
 
 
 def git_blob_sha1(data: bytes) -> str:
@@ -114,17 +114,17 @@ def model_info(entry: ZooEntry, commit: str) -> dict:
 
 
 def _repo(zoo: Zoo, org: str, name: str) -> ZooEntry | Answer:
-    entry = zoo.get(name) if org == ORG else None
+    entry = (zoo.get(name) or (zoo.versions(name) or (None,))[-1]) if org == ORG else None  # all yanked: still a repo
     if entry is None:
         return error_answer(404, f"Repository {org}/{name} not found", {"X-Error-Code": "RepoNotFound"})
     return entry
 
 
-def _commit(entry: ZooEntry, rev: str) -> str | Answer:
-    commit = revisions(entry).get(rev)
-    if commit is None:
+def _version(zoo: Zoo, entry: ZooEntry, rev: str) -> ZooEntry | Answer:
+    found = revisions(zoo, entry.name).get(rev)
+    if found is None:
         return error_answer(404, f"Invalid rev id: {rev}", {"X-Error-Code": "RevisionNotFound"})
-    return commit
+    return found
 
 
 def answer(zoo: Zoo, method: str, path: str, query: str) -> Answer | None:
@@ -133,9 +133,10 @@ def answer(zoo: Zoo, method: str, path: str, query: str) -> Answer | None:
         entry = _repo(zoo, org, name)
         if isinstance(entry, Answer):
             return entry
-        commit = _commit(entry, rev or "main")
-        if isinstance(commit, Answer):
-            return commit
+        entry = _version(zoo, entry, rev or "main")
+        if isinstance(entry, Answer):
+            return entry
+        commit = entry.content_id
         if kind == "tree":
             recursive = parse_qs(query).get("recursive", ["false"])[0].lower() in ("1", "true")
             return json_answer(tree_entries(zoo, entry, under or "", recursive))
@@ -145,9 +146,10 @@ def answer(zoo: Zoo, method: str, path: str, query: str) -> Answer | None:
         entry = _repo(zoo, org, name)
         if isinstance(entry, Answer):
             return entry
-        commit = _commit(entry, rev)
-        if isinstance(commit, Answer):
-            return commit
+        entry = _version(zoo, entry, rev)
+        if isinstance(entry, Answer):
+            return entry
+        commit = entry.content_id
         f = entry.file(file_path)
         if f is None:  # the client remembers this under .no_exist/<commit>/<path>
             return error_answer(

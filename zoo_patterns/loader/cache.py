@@ -4,7 +4,7 @@ The layout follows huggingface_hub's cache, simplified::
 
     CACHE/blobs/<sha256>                    every file once, named by its hash
     CACHE/refs/<name>/<version>.json        the manifest a name@version resolved to
-    CACHE/refs/<name>/latest.json           ... and the newest one seen
+    CACHE/refs/<name>/latest.json           ... and the newest version seen (semver order, not yanked)
     CACHE/snapshots/<name>/<key>/...        the model folder, hard links to blobs
     CACHE/snapshots/<name>/<key>.stamps.json
     CACHE/locks/<sha256>.lock               who is downloading what (advisory)
@@ -107,8 +107,15 @@ class Cache:
         return inside(self.root / "refs", name, f"{version or 'latest'}.json")
 
     def save_ref(self, manifest: Manifest) -> None:
+        """Remember what ``name@version`` resolved to, and move ``latest`` on if this version is newer."""
+        from ..index import version_key
+
         text = json.dumps(manifest.to_dict(), indent=1, sort_keys=True)
-        for version in (manifest.version, None):
+        latest = self.load_ref(manifest.name)
+        newer = latest is None or (
+            (not manifest.yanked, version_key(manifest.version)) >= (not latest.yanked, version_key(latest.version))
+        )
+        for version in (manifest.version, None) if newer else (manifest.version,):
             path = self._ref_path(manifest.name, version)
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
@@ -116,10 +123,21 @@ class Cache:
             os.replace(tmp, path)
 
     def load_ref(self, name: str, version: str | None = None) -> Manifest | None:
+        """The cached manifest of ``name`` (the newest seen), ``name@version``, or ``name@<content id>``."""
         try:
             return Manifest.from_dict(json.loads(self._ref_path(name, version).read_text(encoding="utf-8")))
         except FileNotFoundError:
+            pass
+        from ..index import CONTENT_ID
+
+        if version is None or not CONTENT_ID.match(version):
             return None
+        for path in sorted(inside(self.root / "refs", name).glob("*.json")) if (self.root / "refs" / name).is_dir() else ():
+            if path.name != "latest.json":
+                manifest = Manifest.from_dict(json.loads(path.read_text(encoding="utf-8")))
+                if manifest.content_id.startswith(version):
+                    return manifest
+        return None
 
     # -- snapshots --------------------------------------------------------------
     def snapshot(self, manifest: Manifest) -> Path:

@@ -147,6 +147,12 @@ class Loader:
         how a UI binds a progress bar to this one call.
         """
         manifest = self.resolve(ref)
+        if manifest.yanked:
+            warnings.warn(
+                f"{manifest.name}@{manifest.version} is yanked ({manifest.yanked}); it loads because you asked for it "
+                f"exactly. Move to a version that is not: `python -m zoo_patterns list --all-versions {manifest.name}`.",
+                stacklevel=2,
+            )
         folder = self.cache.snapshot(manifest)
         repaired: list[str] = []
         if folder.is_dir():

@@ -7,11 +7,15 @@ its path, size, sha256 and where to get it. This is TF Hub's resolver chain
 (``is_supported`` then call); new schemes join with :meth:`ResolverChain.register`.
 
 =============================  =============================================
-``zoo://name[@version]``        the loader's default zoo (a URL or a folder)
+``zoo://name[@ref]``            the loader's default zoo (a URL or a folder)
 ``http(s)://host/zoo/name``     a served zoo; the last segment is the model
 ``file:///abs/zoo/name``        a zoo folder on disk, same shape
 ``/abs/path`` or ``./rel``      one model folder (a card plus its files)
 =============================  =============================================
+
+``ref`` is a version (``@1.0.0``) or a content id (``@3f2a9c1``, 7 to 40 hex
+digits); without it the newest version not yanked is meant
+(:func:`zoo_patterns.index.select` decides, for every reader alike).
 
 Resolving reads only the zoo's ``index.json`` (a few kB). In offline mode a
 remote zoo is never asked: the manifest comes from the cache's refs instead.
@@ -34,8 +38,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from ..errors import IndexFormatError, InvalidReferenceError, ModelNotFoundError, NetworkError, OfflineError, UnsafePathError
-from ..index import INDEX, NAME, VERSION, check_file, check_name, check_version, parse_index
+from ..errors import IndexFormatError, InvalidReferenceError, NetworkError, OfflineError, UnsafePathError
+from ..index import INDEX, NAME, VERSION, check_file, check_name, check_version, parse_index, select
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,14 @@ class Manifest:
     format: str
     source: str
     files: tuple[RemoteFile, ...]
+    yanked: str | None = None  # the reason, when this version was withdrawn (an exact pin still loads it)
+
+    @property
+    def content_id(self) -> str:
+        """The version's content id (:func:`zoo_patterns.index.content_id`): what ``name@<id>`` pins."""
+        from ..index import content_id
+
+        return content_id((f.path, f.sha256) for f in self.files)
 
     @property
     def key(self) -> str:
@@ -74,12 +86,13 @@ class Manifest:
             "format": self.format,
             "source": self.source,
             "files": [dataclasses.asdict(f) for f in self.files],
+            "yanked": self.yanked,
         }
 
     @classmethod
     def from_dict(cls, data: dict) -> Manifest:
         files = tuple(RemoteFile(**f) for f in data["files"])
-        return cls(data["name"], data["version"], data["format"], data["source"], files)
+        return cls(data["name"], data["version"], data["format"], data["source"], files, data.get("yanked"))
 
 
 @dataclass(frozen=True)
@@ -98,7 +111,7 @@ class Resolver(Protocol):
 
 
 def split_name(text: str) -> tuple[str, str | None]:
-    """``'minilm-l6@1.0.0'`` -> ``('minilm-l6', '1.0.0')``; the version is optional."""
+    """``'minilm-l6@1.0.0'`` -> ``('minilm-l6', '1.0.0')``; the version (or content id) is optional."""
     name, _, version = text.partition("@")
     if not NAME.match(name) or (version and not VERSION.match(version)):
         lower = f" Did you mean {text.lower()!r}?" if NAME.match(name.lower()) and name != name.lower() else ""
@@ -172,21 +185,14 @@ class IndexResolver:
 
 
 def manifest_from_index(index: dict, root: str, name: str, version: str | None) -> Manifest:
-    """The manifest of ``name`` in an index that :func:`~zoo_patterns.index.parse_index` has checked."""
-    entries = {e["name"]: e for e in index.get("models", [])}
-    if name not in entries:
-        raise ModelNotFoundError(name, entries, where=f"the zoo at {root}")
-    entry = entries[name]
-    if version is not None and version != entry["version"]:
-        raise ModelNotFoundError(
-            f"{name}@{version}", [f"{name}@{entry['version']}"], where=f"the zoo at {root} (it has version {entry['version']})"
-        )
+    """The manifest of ``name`` (``version``: a version, a content id, or None for the newest) in a checked index."""
+    entry = select(index, name, version, where=f"the zoo at {root}")
     files = []
     for f in entry["files"]:
-        inner = f["path"].partition("/")[2]  # checked: every path is NAME/...
+        inner = f["path"][len(entry["folder"]) + 1 :]  # checked: every path is NAME/VERSION/...
         url = root + urllib.parse.quote(f["path"])
         files.append(RemoteFile(inner, f["size"], f["sha256"], url, f.get("unpack", False)))
-    return Manifest(name, entry["version"], entry["format"], root, tuple(files))
+    return Manifest(name, entry["version"], entry["format"], root, tuple(files), entry.get("yanked"))
 
 
 class LocalFolderResolver:

@@ -85,8 +85,13 @@ class ZooBrowserModel:
         cards = self.registry.cards()
         return sorted({c.framework for c in cards}), sorted({c.task for c in cards})
 
+    def versions(self, name: str) -> list[str]:
+        """The versions of ``name``, oldest first (one, for a registry entry without versions)."""
+        entry = self.registry.get(name)
+        return [v.version + (" (yanked)" if v.yanked else "") for v in entry.versions or (entry,)]
+
     def describe(self, name: str) -> str:
-        """The card of ``name`` as markdown: a summary table, then the card's own text."""
+        """The card of ``name`` (or ``name@VERSION``) as markdown: a summary table, then the card's own text."""
         card = self.registry.get(name).card  # an unknown name raises ModelNotFoundError with suggestions
         if card is None:
             return f"# {name}\n\nThis entry has no model card."

@@ -31,10 +31,12 @@ class ZooBrowserViewModel(HasTraits):
     framework = Unicode(ANY, help="'' for any framework")
     task = Unicode(ANY, help="'' for any task")
     selected = Unicode("", help="the chosen model's name, '' for none")
+    version = Unicode("", help="the chosen version of it, '' for the newest")
     # what the app derives (a view shows these)
     frameworks = List(Unicode(), help="choices for the framework filter")
     tasks = List(Unicode(), help="choices for the task filter")
     results = List(Unicode(), help="names matching query, framework and task")
+    versions = List(Unicode(), help="the selected model's versions, oldest first")
     card_markdown = Unicode("", help="the selected model's card")
     status = Unicode("", help="one line: what just happened")
     error = Unicode("", help="what went wrong and how to fix it; '' when all is well")
@@ -64,14 +66,27 @@ class ZooBrowserViewModel(HasTraits):
         if change is not None:
             self.status = f"{len(self.results)} match" + ("" if len(self.results) == 1 else "es")
 
+    @property
+    def ref(self) -> str:
+        """What load() loads: the selected name, pinned to ``version`` when one is chosen."""
+        return f"{self.selected}@{self.version.split()[0]}" if self.selected and self.version else self.selected
+
     @observe("selected")
+    def _list_versions(self, change) -> None:
+        try:
+            self.versions = self.model.versions(self.selected) if self.selected else []
+        except ZooError:
+            self.versions = []  # _describe shows the error
+        self.version = ""
+
+    @observe("selected", "version")
     def _describe(self, change) -> None:
         self.error = ""
         if not self.selected:
             self.card_markdown = ""
             return
         try:
-            self.card_markdown = self.model.describe(self.selected)
+            self.card_markdown = self.model.describe(self.ref)
         except ZooError as exc:  # an unknown name: the message carries the registry's suggestions
             self.card_markdown, self.error = "", str(exc)
 
@@ -81,7 +96,7 @@ class ZooBrowserViewModel(HasTraits):
         if not self.selected:
             self.error = "Select a model first: type in the search box, then pick a name from the list."
             return False
-        name = self.selected
+        name = self.ref
         self.busy, self.error, self.progress, self.prediction = True, "", 0.0, {}
         self.status = f"loading {name}..."
         try:

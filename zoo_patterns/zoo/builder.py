@@ -2,9 +2,9 @@
 
 ``python -m zoo_patterns build --out DIR`` lays a directory out like a small hub::
 
-    DIR/index.json                 every entry, its files, sizes and sha256
-    DIR/<name>/README.md           the model card (YAML front matter + markdown)
-    DIR/<name>/<weights>           safetensors, .keras, .params, .onnx, an HF directory
+    DIR/index.json                       every entry, its content id, its files, sizes and sha256
+    DIR/<name>/<version>/README.md       the model card (YAML front matter + markdown)
+    DIR/<name>/<version>/<weights>       safetensors, .keras, .params, .onnx, an HF directory
 
 The build is reproducible (fixed seeds, deterministic kernels, timestamps
 removed from archives), so two builds on one machine give equal hashes. It
@@ -16,14 +16,13 @@ place, so a crash never leaves a half-built zoo behind. The recipes are in
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
 from ..cards import ModelCard, file_entries
-from ..index import FORMAT_VERSION, INDEX, index_entry
+from ..index import FORMAT_VERSION, INDEX, check_index, index_entry, to_json
 from ..settings import zoo_dir
 from .fingerprint import fingerprint, is_current
 from .recipes import STEPS, Built
@@ -78,14 +77,23 @@ def build(out: str | Path | None = None, *, steps: Iterable[str] | None = None, 
         for step in (bar := tqdm(chosen, desc="building zoo", unit="step", disable=not progress)):
             bar.set_postfix_str(step)
             models += [_finish(stage, b) for b in STEPS[step](stage)]
-        models.sort(key=lambda m: m["name"])
+        for m in models:  # the recipes write NAME/ (and read each other's); each version gets its own folder at the end
+            _into_version_folder(stage, m["name"], m["version"])
         index = {"zoo": "zoo-patterns", "format_version": FORMAT_VERSION, "builder": fingerprint(), "models": models}
-        (stage / INDEX).write_text(json.dumps(index, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        (stage / INDEX).write_text(to_json(check_index(index, where=f"the new index of {out}")), encoding="utf-8")
         _swap_into_place(stage, out)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
     return out
+
+
+def _into_version_folder(stage: Path, name: str, version: str) -> None:
+    """``stage/NAME/*`` -> ``stage/NAME/VERSION/*``, the layout of a format-2 zoo."""
+    moving = stage / f".{name}.moving"
+    os.rename(stage / name, moving)
+    (stage / name).mkdir()
+    os.rename(moving, stage / name / version)
 
 
 def _swap_into_place(stage: Path, out: Path) -> None:
