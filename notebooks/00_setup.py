@@ -24,7 +24,20 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # 00 · Setup and orientation
 #
-# This workbook teaches how model zoos (TensorFlow Hub, PyTorch Hub, the Hugging Face Hub,
+# **Time:** about 10 minutes; the cells run in about 15 s on a laptop CPU once the zoo is
+# built (building it the first time adds about a minute).
+#
+# **Prerequisites:** none for the ideas; you can run a Jupyter notebook and read Python.
+#
+# **You will learn to:**
+#
+# - check that every framework the lessons use imports and works, and read the doctor's report;
+# - choose the device the lessons run on, and override it with `ZOO_PATTERNS_DEVICE`;
+# - find where downloads are cached and where the workbook's zoo is built;
+# - list the models in the workbook's zoo with their framework, task and size.
+#
+# This workbook teaches how [model zoos](../docs/glossary.md#model-zoo) (catalogues of
+# pretrained models: TensorFlow Hub, PyTorch Hub, the Hugging Face Hub,
 # the MXNet Gluon model zoo, timm, torchvision) work by building a small, real one.
 # Before the first lesson, this notebook checks that everything it needs is here and shows
 # where things live:
@@ -35,6 +48,11 @@ if "google.colab" in sys.modules:
 # 4. where downloads are cached and where the workbook's own zoo is built.
 #
 # The same report is one command away in a terminal: `python -m zoo_patterns doctor`.
+#
+# Each lesson is a pair of files: a `.py` file, the source, and the `.ipynb` notebook made from
+# it by [jupytext](../docs/glossary.md#jupytext). The test suite runs every notebook top to
+# bottom with [nbval](../docs/glossary.md#nbval), so each `assert` in a lesson is a claim that
+# was checked on the day it ran.
 
 # %% [markdown]
 # First, silence the frameworks' start-up chatter, so that outputs stay readable.
@@ -42,7 +60,6 @@ if "google.colab" in sys.modules:
 
 # %%
 import os
-from pathlib import Path
 
 import zoo_patterns as zp
 from zoo_patterns import doctor
@@ -69,6 +86,9 @@ assert not broken, f"These pieces are missing or broken: {broken}. Run `make lab
 # `cpu`. The environment variable `ZOO_PATTERNS_DEVICE` overrides the choice, and a value
 # the workbook does not know is refused with a message that says what to do.
 
+# **Predict, then run:** the next cell sets `ZOO_PATTERNS_DEVICE` to `"cpu"`, then to `"tpu"`.
+# What does `zp.device()` give for each: the value, a fallback to `cpu`, or an error?
+
 # %%
 print("device chosen here:", zp.device())
 
@@ -92,19 +112,19 @@ del os.environ["ZOO_PATTERNS_DEVICE"]
 # reboot wipes; `ZOO_PATTERNS_CACHE` moves it.
 
 # %%
-import tempfile
-
 print("offline mode:", zp.is_offline())
 print("cache:       ", zp.cache_dir())
 print("zoo:         ", zp.zoo_dir())
+print("set by you:  ", {v: os.environ[v] for v in ("ZOO_PATTERNS_CACHE", "ZOO_PATTERNS_ZOO") if v in os.environ} or "nothing")
 
-# Where the cache goes when nobody sets ZOO_PATTERNS_CACHE: never under the system temp dir.
-chosen = os.environ.pop("ZOO_PATTERNS_CACHE", None)
-default_cache = zp.cache_dir()
-if chosen is not None:
-    os.environ["ZOO_PATTERNS_CACHE"] = chosen
-print("default cache:", default_cache)
-assert not default_cache.is_relative_to(Path(tempfile.gettempdir()).resolve()), "the default cache must not be a temp dir"
+# %% [markdown]
+# When neither variable is set, both folders sit under your user's own cache and data
+# directories (`platformdirs` picks them per operating system), so a second run finds the
+# zoo already built. (`tests/test_package.py` checks that the default is never a temp dir.)
+#
+# **Try changing this:** add `os.environ["ZOO_PATTERNS_CACHE"] = "/tmp/zp-cache"` as the first
+# line of the cell above and run it again: the cache line moves, the zoo line does not, because
+# each setting is read when it is asked for. Remove the line and restart the kernel afterwards.
 
 # %% [markdown]
 # The zoo is built on first use (about a minute on a laptop CPU: it pretrains three small
@@ -137,6 +157,16 @@ print(f"mxnet {mx.__version__}; torch threads before {threads_before}, after {to
 assert torch.get_num_threads() == threads_before
 
 # %% [markdown]
+# ## Summary
+#
+# - `doctor.checks()` imports every framework for real; a package can be installed and still
+#   broken (MXNet on today's numpy), which only an import shows.
+# - `zp.device()` picks `cuda` or `cpu`, `ZOO_PATTERNS_DEVICE` overrides it, and an unknown
+#   value is refused with a message.
+# - Downloads go to `zp.cache_dir()` and the zoo to `zp.zoo_dir()`; two environment variables
+#   move them, and nothing needs the network.
+# - MXNet is imported through `zoo_patterns.compat.import_mxnet()`, which keeps torch's threads.
+#
 # ## Running the workbook elsewhere
 #
 # - **Binder**: the badge in the README builds the environment from `environment.yml`.

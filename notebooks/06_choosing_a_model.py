@@ -24,7 +24,20 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # 06 · Choosing a pretrained model
 #
-# The article's advice: consider the **task and domain**, evaluate on **benchmarks**, weigh
+# **Time:** about 25 minutes; the cells run in about 15 s on a laptop CPU.
+#
+# **Prerequisites:** lessons 02 (searching the registry) and 03 (adapters and specs); what
+# accuracy and latency are.
+#
+# **You will learn to:**
+#
+# - shortlist models by task, domain and the specs on their cards;
+# - benchmark the shortlist on your own data, and see the card's ranking change;
+# - find the accuracy / latency frontier and apply a rule written down before looking;
+# - say why a larger model is a cost, with numbers measured on this machine.
+#
+# The article *Inside Model Zoo – Understanding Framework Architecture Patterns* advises:
+# consider the **task and domain**, evaluate on **benchmarks**, weigh
 # **complexity**, and check the **input and output requirements**. Here is a learner's problem,
 # and the advice applied step by step, with every number measured on the learner's own data.
 #
@@ -47,9 +60,16 @@ zp.registry()  # builds the workbook zoo on first use
 
 # The learner's data: held-out digits 0-4 (never used in training), as the new scanner sees them.
 held_out = digits_task(seed=0)
-rng = np.random.default_rng(7)
-scans = np.roll(held_out.x_test, shift=1, axis=3)  # one pixel to the right
-scans = np.clip(scans + rng.normal(0, 0.08, scans.shape), 0, 1).astype(np.float32)
+
+
+def scanner(seed):
+    """The held-out images as the new scanner sees them: one pixel to the right, plus noise drawn with `seed`."""
+    shifted = np.roll(held_out.x_test, shift=1, axis=3)
+    noise = np.random.default_rng(seed).normal(0, 0.08, shifted.shape)
+    return np.clip(shifted + noise, 0, 1).astype(np.float32)
+
+
+scans = scanner(7)
 labels = held_out.y_test
 print(f"your data: {scans.shape[0]} scans, {scans.shape[1:]} NCHW, values in [{scans.min():.0f}, {scans.max():.0f}]")
 
@@ -90,10 +110,10 @@ assert len(candidates) >= 5 and "minilm-l6" not in candidates
 # For each candidate: accuracy on your scans (next to the accuracy its card reports on the
 # clean benchmark), latency for a batch of 32, parameters and size on disk. Latency is timed in
 # three interleaved rounds of five calls (every model in each round) and each model keeps its best
-# round's median: a busy moment on the machine then slows one round of every model, instead of
-# all the calls of one model. torch gets one thread, as in lesson 10: when the machine is busy, a
-# second thread that waits for a core makes every call wait for it (we saw the torch CNN 100 times
-# slower that way on a loaded 2-core machine).
+# round's median ([p50](../docs/glossary.md#p50-p90)): a busy moment on the machine then slows one
+# round of every model, instead of all the calls of one model. torch gets one thread, as in
+# lesson 10: when the machine is busy, a second thread that waits for a core makes every call
+# wait for it (in one run on a loaded 2-core machine we saw the torch CNN 100 times slower that way).
 
 # %%
 from zoo_patterns.optimize.bench import threads
@@ -123,22 +143,35 @@ for r in rows:
 # %% [markdown]
 # The card's benchmark is not your data. On the shifted, noisy scans every model loses
 # accuracy, and not by the same amount, so the ranking by card metric is not the ranking you get.
+# One draw of noise could flatter one model, so the drop is measured for three draws (seeds 7, 8
+# and 9; the table above used 7).
 
 # %%
-drops = {r["name"]: r["card accuracy"] - r["accuracy"] for r in rows}
-print("accuracy lost on your scans, in points:", {k: round(100 * v, 1) for k, v in drops.items()})
-assert all(d > 0 for d in drops.values())
-assert max(drops.values()) - min(drops.values()) >= 0.02
+drops = {r["name"]: [] for r in rows}
+for seed in (7, 8, 9):
+    noisy = scanner(seed)
+    for r in rows:
+        acc = float((models[r["name"]].predict(noisy, layout="NCHW").argmax(1) == labels).mean())
+        drops[r["name"]].append(r["card accuracy"] - acc)
+print(f"{'accuracy lost, in points':24} {'seed 7':>7} {'seed 8':>7} {'seed 9':>7}")
+for name, d in drops.items():
+    print(f"{name:24} " + " ".join(f"{100 * v:>7.1f}" for v in d))
+assert all(v > 0 for d in drops.values() for v in d), "every model loses accuracy on every draw of the scanner noise"
+assert all(max(d[i] for d in drops.values()) - min(d[i] for d in drops.values()) >= 0.02 for i in range(3))
 
 # %% [markdown]
 # ## 3. The accuracy / latency frontier, and a rule
 #
-# A model is on the *frontier* (Pareto-optimal) if no other candidate is both at least as
+# A model is on the *frontier* ([Pareto](../docs/glossary.md#pareto-frontier)-optimal) if no other candidate is both at least as
 # accurate and at least as fast, and strictly better at one of the two. Off-frontier models
 # are never the right choice, whatever you care about.
 #
 # **The rule**, stated before looking: *among the models within 1 point of the best accuracy on
 # your data, take the fastest; break ties by size on disk.*
+#
+# **Try changing this:** set the window `best - 0.01` to `best - 0.10` (ten points) and run the
+# cell and the plot again. A wider window lets faster, less accurate models in: watch whether
+# the choice moves along the frontier, and whether you would still accept it.
 
 # %%
 def frontier(rows):
@@ -176,7 +209,9 @@ plt.show()
 # ## 4. Complexity is a cost, not a virtue
 #
 # The ResNet-18 from the Gluon model zoo has about 300 times the parameters of the small CNNs.
-# On 8x8 digits that capacity buys nothing: it is slower and larger, and it is not more accurate.
+#
+# **Predict, then run:** on your 8x8 scans, is the ResNet-18 more accurate than the best small
+# CNN, as accurate, or less? And how many times slower than the slowest small CNN is it?
 
 # %% tags=["timing"] measure={"resnet / slowest small CNN latency": "resnet['latency ms'] / max(r['latency ms'] for r in small)"}
 resnet = next(r for r in rows if "resnet" in r["name"])
@@ -189,10 +224,16 @@ assert resnet["accuracy"] <= max(r["accuracy"] for r in small)
 assert choice["name"] != resnet["name"]
 
 # %% [markdown]
-# What to remember:
+# On 8x8 digits that capacity buys nothing: in this run it was slower and larger, and not more
+# accurate (both asserted; the latencies are from this machine, the accuracies do not vary).
+
+# %% [markdown]
+# ## Summary
 #
 # 1. Filter by task, domain and the card's specs first; it is free.
-# 2. Measure on *your* data: the card's benchmark ranks models on someone else's.
+# 2. Measure on *your* data: the card's benchmark ranks models on someone else's. Every
+#    candidate lost accuracy on the shifted, noisy scans, by different amounts, on each of three
+#    draws of the noise.
 # 3. Keep only the frontier, then apply a rule you wrote down before looking.
 # 4. Latency here is measured on this CPU, one model after another; on a GPU or another CPU the
 #    numbers change, so re-run the benchmark where the model will serve.

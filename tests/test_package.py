@@ -52,13 +52,26 @@ def test_cache_and_zoo_locations_follow_env(monkeypatch, tmp_path):
     monkeypatch.setenv("ZOO_PATTERNS_CACHE", str(tmp_path / "c"))
     monkeypatch.setenv("ZOO_PATTERNS_ZOO", str(tmp_path / "z"))
     assert zp.cache_dir() == tmp_path / "c" and zp.zoo_dir() == tmp_path / "z"
-    monkeypatch.delenv("ZOO_PATTERNS_CACHE")
+    monkeypatch.setenv("ZOO_PATTERNS_OFFLINE", "1")
+    assert zp.is_offline()
+
+
+def test_the_default_cache_and_zoo_are_never_in_a_temp_dir(monkeypatch):
+    """With nothing set, downloads and the built zoo live in the user's own folders, which survive a reboot.
+
+    (Lesson 00 used to assert this in a cell; it tests the package, not the learner's reading.)
+    """
     import tempfile
     from pathlib import Path
 
-    assert not zp.cache_dir().is_relative_to(Path(tempfile.gettempdir()).resolve()), "the default cache is a temp dir"
-    monkeypatch.setenv("ZOO_PATTERNS_OFFLINE", "1")
-    assert zp.is_offline()
+    import zoo_patterns as zp
+
+    for var in ("ZOO_PATTERNS_CACHE", "ZOO_PATTERNS_ZOO", "XDG_CACHE_HOME", "XDG_DATA_HOME"):
+        monkeypatch.delenv(var, raising=False)
+    temp = Path(tempfile.gettempdir()).resolve()
+    for what, folder in (("cache", zp.cache_dir()), ("zoo", zp.zoo_dir())):
+        assert folder.is_absolute(), f"the default {what} folder {folder} is relative to the working directory"
+        assert not folder.resolve().is_relative_to(temp), f"the default {what} folder {folder} is under the temp dir {temp}"
 
 
 def test_doctor_passes_here():
