@@ -24,11 +24,27 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # 09 · Moving models between frameworks
 #
+# **Time:** about 30 minutes; the cells run in about 30 s on a laptop CPU.
+#
+# **Prerequisites:** lessons 03 and 08 (the adapters, and how the frameworks' layouts and
+# BatchNorm differ); numpy's `transpose`.
+#
+# **You will learn to:**
+#
+# - read a model as a list of layers and say what each kind must watch for in another framework;
+# - write the convolution rule by hand (kernel OIHW to HWIO, input NCHW to NHWC) and check it
+#   against torch;
+# - make a classic conversion mistake on purpose, measure its error and find the layer it is in;
+# - convert the zoo's CNN between torch, Keras, Gluon and ONNX and check every route;
+# - export MiniLM to ONNX and check its sentence embeddings against torch.
+#
 # The model you need exists, but in another framework. The advice is short: **understand the
 # architecture, convert the weights, re-test against the original.** This lesson does all three
 # with `zoo_patterns.convert`, which reads a model into a list of layers (in torch's layouts),
 # writes it in the target framework with one rule per layer kind, and refuses to hand back a
-# model whose outputs differ from the original's by more than 1e-5.
+# model whose outputs differ from the original's by more than 1e-5. That last step is a
+# [parity check](../docs/glossary.md#parity-check): the same inputs through both models, the
+# outputs compared.
 #
 # The interesting part is what goes wrong. A conversion with a mistake still runs and still
 # produces plausible numbers; only a parity check shows it, and only a layer-by-layer parity
@@ -68,7 +84,94 @@ for i, layer in enumerate(layers):
 assert [layer.kind for layer in layers][:3] == ["conv2d", "batchnorm2d", "relu"]
 
 # %% [markdown]
-# ## 2. Four mistakes, each caught and located
+# ## 2. One rule by hand: a convolution into Keras
+#
+# Before the converter does it, here is its `conv2d` rule written out for the CNN's first layer.
+# Two layouts change (see [OIHW, HWIO](../docs/glossary.md#oihw-hwio) and
+# [NCHW, NHWC](../docs/glossary.md#nchw-nhwc)):
+#
+# - the **kernel**: torch stores (out, in, height, width); Keras wants (height, width, in, out),
+#   so the axes go `(2, 3, 1, 0)`;
+# - the **images**: torch takes (batch, channels, height, width), Keras (batch, height, width,
+#   channels), so the input goes `(0, 2, 3, 1)` and the output comes back with `(0, 3, 1, 2)`.
+#
+# torch's `padding=1` becomes an explicit `ZeroPadding2D(1)` before a `"valid"` convolution,
+# which pads the way torch does at any stride.
+
+# %%
+import keras
+
+conv = net.backbone[0]  # torch Conv2d(1, 16, 3, padding=1)
+w, bias = conv.weight.detach().numpy(), conv.bias.detach().numpy()
+kernel = w.transpose(2, 3, 1, 0)  # OIHW -> HWIO
+keras_conv = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.ZeroPadding2D(1), keras.layers.Conv2D(16, 3, padding="valid")])
+keras_conv.layers[-1].set_weights([kernel, bias])
+
+x = split.x_test[:64]  # NCHW
+with torch.no_grad():
+    torch_out = conv(torch.from_numpy(x)).numpy()  # NCHW
+keras_out = np.asarray(keras_conv(x.transpose(0, 2, 3, 1)))  # NHWC in, NHWC out
+hand_diff = float(np.abs(torch_out - keras_out.transpose(0, 3, 1, 2)).max())
+print(f"kernel {w.shape} -> {kernel.shape}; outputs {torch_out.shape} (torch) and {keras_out.shape} (Keras)")
+print(f"max |diff| after putting Keras's output back in NCHW: {hand_diff:.1e}")
+assert hand_diff <= 1e-5
+
+# %% [markdown]
+# **Try changing this:** write the kernel's transpose as `(2, 3, 0, 1)`, or leave it out, and run
+# the cell again. Keras refuses the shape with a `ValueError` naming both shapes: a loud mistake,
+# the harmless kind. So is feeding it the NCHW images without their transpose.
+#
+# The package's rule is the same code: its kernel is ours bit for bit, and the first layer of the
+# converted model computes what our hand-made layer computes. (`trace` runs a converted model
+# layer by layer and hands back each output in torch's layout.)
+
+# %%
+from zoo_patterns.convert import RULES, trace
+
+rule_kernel = RULES["conv2d"].keras_weights(RULES["conv2d"].from_torch(conv))[0]
+converted = convert(net, "keras", input_spec=digits_spec)
+first_name, first_out = trace(converted, x)[0]
+print(f"the rule's kernel equals ours: {np.array_equal(rule_kernel, kernel)}; "
+      f"the converted model's {first_name} weights too: {np.array_equal(converted.get_layer(first_name).get_weights()[0], kernel)}")
+print(f"{first_name} output vs our Keras layer: max |diff| {np.abs(first_out - keras_out.transpose(0, 3, 1, 2)).max():.1e}")
+assert np.array_equal(rule_kernel, kernel) and np.array_equal(converted.get_layer(first_name).get_weights()[0], kernel)
+assert np.abs(first_out - keras_out.transpose(0, 3, 1, 2)).max() <= 1e-6
+
+# %% [markdown]
+# Now the quiet mistake: one wrong line. `(3, 2, 1, 0)` reverses OIHW to WHIO. For this 3x3
+# kernel the shape is still (3, 3, 1, 16), so Keras accepts it, but height and width have
+# swapped places: every filter is mirrored across its diagonal.
+#
+# **Predict, then run:** with the right line the outputs differ from torch's by about 1e-7, and
+# the outputs themselves reach about 1.5. How large will the difference be with the wrong line?
+# Will anything raise an error?
+
+# %%
+wrong_kernel = w.transpose(3, 2, 1, 0)  # the one wrong line: height and width swapped
+keras_conv.layers[-1].set_weights([wrong_kernel, bias])  # no error: the shape fits
+wrong_out = np.asarray(keras_conv(x.transpose(0, 2, 3, 1))).transpose(0, 3, 1, 2)
+wrong_diff = float(np.abs(torch_out - wrong_out).max())
+print(f"outputs up to {np.abs(torch_out).max():.2f}; max |diff| {hand_diff:.1e} with the right line, {wrong_diff:.2f} with the wrong one")
+assert wrong_diff > 0.5 * np.abs(torch_out).max()
+
+# %% [markdown]
+# No error, and a difference more than half the size of the outputs themselves. The package
+# keeps this mistake as a trap rule (`traps.KernelNotTransposed`, the same wrong line).
+# Converting the whole CNN with it and running the parity check ourselves finds the error,
+# names the first layer that diverges, and measures there the same difference we just did:
+
+# %%
+from zoo_patterns.convert.traps import TRAPS
+
+wrong_model = convert(net, "keras", input_spec=digits_spec, rules=TRAPS["kernel layout"], check=False)
+report = parity(net, wrong_model, x, check=False)
+print(report.summary())
+print(f"at layer 0 the checker measured {report.layers[0][1]:.4f}; by hand, {wrong_diff:.4f}")
+assert not report.passed and report.divergent.startswith("layer 0 (")
+assert abs(report.layers[0][1] - wrong_diff) <= 1e-5 and report.argmax_agreement < 0.5
+
+# %% [markdown]
+# ## 3. Four mistakes, each caught and located
 #
 # The zoo's CNN uses stride 1 everywhere, which hides one of the traps, so we also build a small
 # network it never saw: stride-2 convolutions, BatchNorm with running statistics far from (0, 1),
@@ -91,15 +194,13 @@ strided_spec = TensorSpec("image", ("batch", "channel", "height", "width"), (Non
 
 # %% [markdown]
 # `zoo_patterns.convert.traps` holds four rules that are each the right rule with one line wrong:
-# the kernel's axes left in the wrong order, Keras's default BatchNorm epsilon (1e-3, torch uses
+# the kernel's axes left in the wrong order (section 2's wrong line), Keras's default BatchNorm epsilon (1e-3, torch uses
 # 1e-5), torch's `padding=1` written as Keras `padding="same"` (TensorFlow pads stride-2
 # convolutions more at the bottom and right), and a dense kernel transposed without permuting its
 # rows for Keras's (H, W, C) flatten order. We swap each into the rule table, convert without the
 # built-in check, and run the check ourselves.
 
 # %%
-from zoo_patterns.convert.traps import TRAPS
-
 x_probe = probe_inputs((1, 8, 8), n=32)
 expected_layer = {"kernel layout": "conv2d", "BatchNorm epsilon": "batchnorm2d", "stride-2 'same' padding": "conv2d", "flatten order": "linear"}
 for trap, rules in TRAPS.items():
@@ -132,9 +233,10 @@ print(parity(strided, right, x_probe).summary())
 assert parity(strided, right, x_probe).max_abs <= 1e-5
 
 # %% [markdown]
-# ## 3. Every pair, and round trips
+# ## 4. Every pair, and round trips
 #
-# The zoo's CNN from torch to Keras, Gluon and ONNX, the zoo's own Keras, Gluon and ONNX models
+# The zoo's CNN from torch to Keras, Gluon and [ONNX](../docs/glossary.md#onnx) (a file format for
+# a graph and its weights that many runtimes read), the zoo's own Keras, Gluon and ONNX models
 # back to torch, and two round trips. Each line is a parity check on 64 seeded inputs.
 
 # %%
@@ -168,7 +270,7 @@ print([type(m).__name__ for m in back_from_onnx])
 assert not any(isinstance(m, nn.BatchNorm2d) for m in back_from_onnx)
 
 # %% [markdown]
-# ## 4. Each framework's own ONNX exporter, and a live break
+# ## 5. Each framework's own ONNX exporter, and a live break
 #
 # `convert(..., to="onnx")` goes through torch. Keras and Gluon also have their own exporters.
 # Keras 3's `model.export(path, format="onnx")` works (it uses `tf2onnx`, and wants a model that
@@ -202,7 +304,7 @@ for name in ("keras", "gluon"):
     assert report.max_abs <= 1e-5
 
 # %% [markdown]
-# ## 5. MiniLM to ONNX
+# ## 6. MiniLM to ONNX
 #
 # Lesson 10 optimises MiniLM in ONNX Runtime, so we export it here: inputs `input_ids`,
 # `attention_mask` and `token_type_ids` (int64, batch and sequence axes both dynamic), output the
@@ -223,7 +325,7 @@ print(f"exported in {export_seconds:.1f} s, {minilm_onnx.stat().st_size / 1e6:.1
 assert cosines.min() >= 0.9999
 
 # %% [markdown]
-# ## 6. One model, four runtimes
+# ## 7. One model, four runtimes
 #
 # The end result: the zoo's digits CNN running in torch, Keras, Gluon and ONNX Runtime, from one
 # set of weights, giving the same predictions on every held-out digit.
@@ -242,11 +344,21 @@ assert all((predicted == predictions["torch"]).all() for predicted in prediction
 # and writes a model folder (`zp.load(DIR)` opens it) whose card names the parent (name, version,
 # sha256 of its weights), the converter, and the parity it measured. A layer without a rule stops
 # it with one line naming the layer (exit code 7); a parity failure exits with 8.
+
+# %% [markdown]
+# ## Summary
 #
-# **Takeaways.** Read the architecture first. Every framework difference belongs to one kind of
-# layer: write it once, in that layer's rule. Never trust a conversion you have not compared with
-# the original on many inputs, and when it fails, compare layer by layer: the first layer that
-# differs is where the bug is.
+# - Read the architecture first: every framework difference belongs to one kind of layer, so it is
+#   written once, in that layer's rule.
+# - The convolution rule by hand is two transposes: the kernel OIHW to HWIO with `(2, 3, 1, 0)`,
+#   the images NCHW to NHWC with `(0, 2, 3, 1)`. It matched torch to about 1e-7, and the package's
+#   rule gave the same kernel bit for bit.
+# - One wrong line, `(3, 2, 1, 0)`, raised no error and moved the first layer's outputs by more
+#   than half their size; the parity check found it and named layer 0.
+# - Each of the four classic mistakes runs and gives plausible numbers; only a parity check on
+#   many inputs shows it, and a layer-by-layer one shows where. Stride-2 'same' padding even
+#   passes on a stride-1 network.
+# - Every route between torch, Keras, Gluon and ONNX, and two round trips, agreed within 1e-5.
 #
 # **Exercise:** [exercises/09_moving_between_frameworks.ipynb](../exercises/09_moving_between_frameworks.ipynb) (its checks tell you at once whether you have it).
 #

@@ -24,13 +24,26 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # 11 · Ethics and limits
 #
+# **Time:** about 30 minutes; the cells run in a minute or two on a laptop CPU, most of it the counterfactual audit.
+#
+# **Prerequisites:** lessons 01 and 07 (model cards, and the help-desk router built on MiniLM);
+# what a p-value is.
+#
+# **You will learn to:**
+#
+# - compute a word's association score by hand, and test an association test where the answer
+#   is known before trusting it;
+# - run SEAT on MiniLM and say which claims its effect sizes and p-values support and which not;
+# - audit a classifier counterfactually: flip rates, and accuracy by group with bootstrap intervals;
+# - record an audit in a model card, and check the zoo's provenance and licences.
+#
 # A pretrained model learned from someone else's data, and it keeps what that data taught it,
 # including the associations of the people who wrote it. The usual advice is to evaluate such a
 # model critically before you use it. This lesson turns that advice into measurements:
 #
-# 1. an **association test** (WEAT/SEAT) on MiniLM's embeddings;
-# 2. a **counterfactual audit** of the help-desk router of lesson 07: the same problem, a
-#    different customer;
+# 1. an **association test** ([WEAT/SEAT](../docs/glossary.md#seat-weat)) on MiniLM's embeddings;
+# 2. a **[counterfactual audit](../docs/glossary.md#counterfactual-audit)** of the help-desk
+#    router of lesson 07: the same problem, a different customer;
 # 3. a **provenance and licence audit** of the whole zoo;
 # 4. the results **written into model cards**, where the next user will look.
 #
@@ -122,6 +135,12 @@ assert result.p_value == np.mean(null > result.statistic + 1e-12)  # the p-value
 assert result.effect_size > 1 and result.p_value < 0.01  # the planted association is found
 
 # %% [markdown]
+# **Try changing this:** in the cell above, plant nothing: change `0.6 * centre_a` and
+# `0.6 * centre_b` to `0.0 * ...` and run it again. The effect size falls near zero (about -0.2)
+# and the p-value rises to about 0.6, so the last assertion fails: with no association planted,
+# none is found. Put the 0.6 back.
+
+# %% [markdown]
 # ## 2. SEAT on MiniLM
 #
 # MiniLM encodes sentences, so each word goes into four neutral templates ("This is a {}.",
@@ -200,8 +219,11 @@ assert few.exact and few.partitions == 20
 # same, so the right queue is the same. We measure:
 #
 # - the **flip rate**: how often the label moves away from the label of the untouched message;
-# - **accuracy by group**, with fairlearn's `MetricFrame` and 95% bootstrap intervals (300
-#   resamples here to keep the lesson quick; use 1000 or more for a report).
+# - **accuracy by group**, with fairlearn's `MetricFrame` and 95%
+#   [bootstrap intervals](../docs/glossary.md#bootstrap-interval) (300 resamples here to keep the
+#   lesson quick; use 1000 or more for a report).
+#
+# The router is trained once (seed 0), so every number below is about this one router.
 
 # %%
 from zoo_patterns.datasets import helpdesk_task
@@ -308,7 +330,10 @@ assert {f.field for f in audit_cards([*zoo_cards, careless])} == {"license", "bi
 # ## 6. The other limits
 #
 # **Domain fit.** The router learned English help-desk messages. The same problems in German,
-# French and Spanish (three per queue, written for this lesson) are a different domain:
+# French and Spanish (three per queue, written for this lesson) are a different domain.
+#
+# **Predict, then run:** the router gets most English test messages right. What share of these
+# fifteen will it route correctly: about the same, or much less?
 
 # %%
 foreign = [
@@ -335,7 +360,8 @@ assert foreign_acc < report.original_accuracy - 0.2
 
 # %% [markdown]
 # MiniLM's card said so ("English web text; quality drops on other languages"); the card was right,
-# and only a measurement says by how much.
+# and only a measurement says by how much. (Fifteen sentences are enough to show a drop of more
+# than twenty points, not to pin down its size.)
 #
 # **Framework availability.** A model exists only in the frameworks someone published it for:
 
@@ -359,10 +385,22 @@ print(pd.Series({c.name: c.license for c in zoo_cards}).value_counts().to_string
 print(sorted({c.provenance.origin for c in zoo_cards if "CC BY" in c.provenance.origin}))
 
 # %% [markdown]
-# **Takeaways.** Measure, then say exactly what was measured: these words, this encoder, these
-# messages, this many of them, with the interval. A small test can show a large association; it
-# cannot show that something is absent. Write the result into the card with its method and date,
-# because the next user reads the card, not your notebook.
+# ## Summary
+#
+# - Measure, then say exactly what was measured: these words, this encoder, these messages, this
+#   many of them, with the interval.
+# - An association test is tested first where the answer is known: `weat` agreed with a slow
+#   reference, and found a planted association.
+# - On MiniLM, male and female names sat closer to career and family words respectively, with an
+#   effect size above 0.8 and p < 0.01. The science-arts test with gendered terms did not reach
+#   p < 0.05, and their career-family effect moved more than twofold between bare words and
+#   templates: claims these eight-word tests cannot carry.
+# - Identity terms that should change nothing moved more than a tenth of the labels for some terms;
+#   with 100 messages, each group's accuracy interval was more than eight points wide, too wide to
+#   show small differences between groups.
+# - A small test can show a large association; it cannot show that something is absent. Write the
+#   result into the card with its method and date, because the next user reads the card, not your
+#   notebook.
 #
 # **Exercise:** [exercises/11_ethics_and_limits.ipynb](../exercises/11_ethics_and_limits.ipynb) (its checks tell you at once whether you have it).
 #

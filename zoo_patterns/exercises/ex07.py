@@ -29,7 +29,7 @@ q1 = Question(
     _check_head,
     hints=[
         "Reconfiguring the output layer means replacing only the head: a new layer with the backbone's width in and the new number of classes out.",
-        "Lesson 07 shows it in section '1. The plans'. It prints the network's head and backbone.",
+        "Lesson 07 shows it in section '1. Fine-tuning by hand'. It builds a 10-class network and prints its head.",
         "Assign a new torch.nn.Linear(in_features, out_features) to net.head.",
     ],
     solution="net.head = torch.nn.Linear(64, 10)",
@@ -55,7 +55,7 @@ q2 = Question(
     _check_frozen,
     hints=[
         "Freezing is per parameter: switch requires_grad off everywhere, then back on for the parts that should learn.",
-        "Lesson 07 shows it in section '1. The plans'. The partial plan freezes all but the last block.",
+        "Lesson 07 shows it in section '2. The plans'. The partial plan freezes all but the last block.",
         "for p in net.parameters(): p.requires_grad = False; then True for net.backbone[8] and net.head's parameters.",
     ],
     solution="""for p in net.parameters():
@@ -85,7 +85,7 @@ q3 = Question(
     _check_l2,
     hints=[
         "L2 regularisation is weight decay: it pulls weights towards zero; too much erases what was pretrained.",
-        "Lesson 07 shows it in section '3. Regularisation'.",
+        "Lesson 07 shows it in section '4. Regularisation'.",
         "TransferPlan.full('digits-cnn-torch', 10, head='extend', regularisation=Regularisation(weight_decay=...)) with a small positive value.",
     ],
     solution="plan_l2 = TransferPlan.full('digits-cnn-torch', 10, head='extend', regularisation=Regularisation(weight_decay=0.01))",
@@ -145,7 +145,7 @@ q4 = Question(
     hints=[
         "Two things must agree for a parameter to learn: it gets a gradient (requires_grad), and the optimizer holds it. "
         "The optimizer takes its list once, when you build it.",
-        "Lesson 07 shows it in section '1. The plans': each plan sets requires_grad before the optimizer is built.",
+        "Lesson 07 shows it in section '1. Fine-tuning by hand': it sets requires_grad first, then builds the optimizer.",
         "torch.optim.SGD([p for p in net.parameters() if p.requires_grad], ...) copies the list at that moment; "
         "later flags do not add to it.",
     ],

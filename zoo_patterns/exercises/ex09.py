@@ -39,7 +39,7 @@ q1 = Question(
     _check_dense,
     hints=[
         "The same weights, stored with the axes the other way round: torch keeps (out, in), Keras (in, out).",
-        "Lesson 09 shows it in section '1. Understand the architecture'.",
+        "Lesson 09 shows the same idea for a convolution in section '2. One rule by hand: a convolution into Keras'.",
         "[linear.weight.detach().numpy().T, linear.bias.detach().numpy()]",
     ],
     solution="keras_weights = [linear.weight.detach().numpy().T, linear.bias.detach().numpy()]",
@@ -90,7 +90,7 @@ q2 = Question(
     _check_divergent,
     hints=[
         "Parity compares the two models layer by layer; the first layer that disagrees is where the bug is, the later ones only inherit it.",
-        "Lesson 09 shows it in section '2. Four mistakes, each caught and located'.",
+        "Lesson 09 shows it in section '3. Four mistakes, each caught and located'.",
         "Run parity(model, keras_model, probe_inputs((1, 8, 8))) in try/except ParityError; error.report.divergent reads 'layer N (...)'.",
     ],
     solution=(
@@ -113,7 +113,7 @@ q3 = Question(
     _check_batchnorm,
     hints=[
         "A converter must carry the trained layer's constants, not the target framework's defaults, and translate conventions that differ.",
-        "Lesson 09 shows it in section '2. Four mistakes, each caught and located'. Lesson 08's section '1. Three frameworks, three vocabularies' has the momentum conventions.",
+        "Lesson 09 shows it in section '3. Four mistakes, each caught and located'. Lesson 08's section '1. Three frameworks, three vocabularies' has the momentum conventions.",
         "torch BatchNorm2d defaults: eps=1e-5, momentum=0.1; Keras momentum = 1 - torch momentum.",
     ],
     solution="epsilon, momentum = 1e-5, 0.9",
