@@ -1045,3 +1045,43 @@ def test_review_questions_end_every_exercise_with_answers_in_the_solution(stem):
     assert answers.lstrip().startswith("# BEGIN SOLUTION"), f"{stem}: the answers must be a solution region"
     ex_questions, ex_answers = _review(ROOT / "exercises" / f"{stem}.py")
     assert ex_questions == questions and not re.findall(r"^# \d+\. ", ex_answers, re.M), f"{stem}: the exercise shows answers"
+
+
+# -- hints point at sections that exist -------------------------------------------------------------
+def _headings(lesson: str) -> set[str]:
+    source = next((Path(__file__).parents[1] / "notebooks").glob(f"{lesson}_*.py"))
+    return {m.strip() for m in re.findall(r"^# ## (.+)$", source.read_text(), flags=re.M)}
+
+
+def _every_question():
+    for n in range(16):
+        module = importlib.import_module(f"zoo_patterns.exercises.ex{n:02d}")
+        for name, value in vars(module).items():
+            if isinstance(value, Question):
+                yield f"ex{n:02d}.{name}", value
+
+
+def section_references(hint: str, default_lesson: str) -> list[tuple[str, str]]:
+    """``(lesson, heading)`` for every ``section '...'`` a hint names, each with the lesson named last before it."""
+    refs, lesson = [], default_lesson
+    for m in re.finditer(r"[Ll]esson (\d\d)|section '(.+?)'(?=[\s.,;:)]|$)", hint):  # a heading may hold an apostrophe
+        if m.group(1):
+            lesson = m.group(1)
+        else:
+            refs.append((lesson, m.group(2)))
+    return refs
+
+
+@pytest.mark.parametrize(("qid", "question"), list(_every_question()), ids=lambda v: v if isinstance(v, str) else "")
+def test_a_hint_names_sections_the_lesson_has(qid, question):
+    for hint in question._hints:
+        for lesson, heading in section_references(hint, qid[2:4]):
+            assert heading in _headings(lesson), f"{qid}: lesson {lesson} has no section '{heading}' (the hint says it does)"
+
+
+def test_the_section_check_can_fail():
+    assert section_references("Lesson 04 shows it in section '2. Resolve'; lesson 10's section '9. It's X'.", "00") == [
+        ("04", "2. Resolve"),
+        ("10", "9. It's X"),
+    ]
+    assert "99. No such section" not in _headings("04")
