@@ -24,7 +24,8 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # Exercise 04 · The layered loader
 #
-# Write the verify step, add a resolver for a new scheme, and diagnose which damage a cache serves.
+# Write the verify step, add a resolver for a new scheme, diagnose which damage a cache serves, and
+# predict which version each reference means.
 # A mirror of the workbook zoo is served on loopback for you; its URL is `MIRROR`.
 
 # %%
@@ -34,7 +35,7 @@ from pathlib import Path
 
 import zoo_patterns as zp
 from zoo_patterns.exercises import ____
-from zoo_patterns.exercises.ex04 import q1, q2, q3
+from zoo_patterns.exercises.ex04 import VERSIONS, content_id_of, q1, q2, q3, q4, references, resolve_version
 from zoo_patterns.loader import Cache, IndexResolver, Loader, Request, ZooServer
 
 zp.quiet()
@@ -94,6 +95,23 @@ repaired = ____
 # %% tags=["check"]
 q3.check(repaired)
 
+# %% [markdown]
+# ## Q4 · Predict: which version does each reference mean?
+#
+# A zoo holds four versions of `digits-cnn`: `VERSIONS` maps each to its yank reason (or None).
+# **First predict** what each of `references()` resolves to, as
+# `predicted = {reference: version}`; then run `resolve_version(ref)` to check yourself.
+
+# %%
+print(VERSIONS)
+print(references())
+
+# %%
+predicted = ____
+
+# %% tags=["check"]
+q4.check(predicted)
+
 # %%
 server.stop()
 
@@ -106,6 +124,7 @@ server.stop()
 # 2. Q3 showed the stamp check serving a file whose bytes changed but whose stamp was restored.
 #    When is that acceptable, and what would you do for a shared cache?
 # 3. What should offline mode do with a model that is not cached?
+# 4. Why does a yank keep the version loadable by its pin, instead of deleting it?
 
 # %%
 # Your answers, as comments (or add a markdown cell).

@@ -24,7 +24,8 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # Exercise 04 · The layered loader
 #
-# Write the verify step, add a resolver for a new scheme, and diagnose which damage a cache serves.
+# Write the verify step, add a resolver for a new scheme, diagnose which damage a cache serves, and
+# predict which version each reference means.
 # A mirror of the workbook zoo is served on loopback for you; its URL is `MIRROR`.
 
 # %%
@@ -34,7 +35,7 @@ from pathlib import Path
 
 import zoo_patterns as zp
 from zoo_patterns.exercises import ____
-from zoo_patterns.exercises.ex04 import q1, q2, q3
+from zoo_patterns.exercises.ex04 import VERSIONS, content_id_of, q1, q2, q3, q4, references, resolve_version
 from zoo_patterns.loader import Cache, IndexResolver, Loader, Request, ZooServer
 
 zp.quiet()
@@ -128,6 +129,31 @@ print({(how, mode): run_damage(how, mode) for how in DAMAGES for mode in MODES})
 # %% tags=["check"]
 q3.check(repaired)
 
+# %% [markdown]
+# ## Q4 · Predict: which version does each reference mean?
+#
+# A zoo holds four versions of `digits-cnn`: `VERSIONS` maps each to its yank reason (or None).
+# **First predict** what each of `references()` resolves to, as
+# `predicted = {reference: version}`; then run `resolve_version(ref)` to check yourself.
+
+# %%
+print(VERSIONS)
+print(references())
+
+# %%
+# BEGIN SOLUTION
+#> predicted = ____
+predicted = {
+    "digits-cnn": "1.9.0",  # 1.10.0 is yanked and 2.0.0-rc.1 is a pre-release
+    "digits-cnn@1.10.0": "1.10.0",  # an exact pin loads a yanked version (with a warning)
+    f"digits-cnn@{content_id_of('1.2.0')[:8]}": "1.2.0",  # a content id names one version's bytes
+    "digits-cnn@2.0.0-rc.1": "2.0.0-rc.1",
+}
+# END SOLUTION
+
+# %% tags=["check"]
+q4.check(predicted)
+
 # %%
 server.stop()
 
@@ -140,6 +166,7 @@ server.stop()
 # 2. Q3 showed the stamp check serving a file whose bytes changed but whose stamp was restored.
 #    When is that acceptable, and what would you do for a shared cache?
 # 3. What should offline mode do with a model that is not cached?
+# 4. Why does a yank keep the version loadable by its pin, instead of deleting it?
 
 # %%
 # BEGIN SOLUTION
@@ -151,4 +178,6 @@ server.stop()
 #    verify on a schedule.
 # 3. Fail at once with a clear error naming the model and how to fetch it, rather than time out
 #    on the network or silently use another version.
+# 4. Someone pinned it: a class, a paper, a deployed service. Deleting it would break them without
+#    warning; a yank stops new users getting it by name and warns the pinned ones.
 # END SOLUTION

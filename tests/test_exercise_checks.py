@@ -335,6 +335,13 @@ def _capstone_net():
     return torch_digits.DigitsCNN(num_classes=10, width=4, hidden=8)
 
 
+def _versions_predicted(bare="1.9.0", pinned="1.10.0"):
+    from zoo_patterns.exercises.ex04 import references
+
+    bare_ref, pin_ref, cid_ref, rc_ref = references()
+    return {bare_ref: bare, pin_ref: pinned, cid_ref: "1.2.0", rc_ref: "2.0.0-rc.1"}
+
+
 def _other_net():
     """The capstone's architecture with other weights: what 'tuned' stands for in the wrong answers."""
     from zoo_patterns.models import torch_digits
@@ -468,6 +475,12 @@ WRONG: dict[str, dict[str, object]] = {
         "only full hashing catches a changed byte": lambda: ({k: k[1] == "full" or k[0] == "truncated" for k in _repaired()},),
         "a missing pair": lambda: (dict(list(_repaired().items())[1:]),),
         "strings for booleans": lambda: ({k: str(v) for k, v in _repaired().items()},),
+    },
+    "ex04.q4": {
+        "a yanked version is still the newest": lambda: (_versions_predicted(bare="1.10.0"),),
+        "the pre-release is the newest": lambda: (_versions_predicted(bare="2.0.0-rc.1"),),
+        "a pin to a yanked version fails": lambda: (_versions_predicted(pinned="VersionNotFoundError"),),
+        "one reference missing": lambda: ({"digits-cnn": "1.9.0"},),
     },
     "ex05.q1": {
         "no hubconf text": lambda: _hub(None),
@@ -697,6 +710,7 @@ SECRETS = {
     "ex04.q1": lambda: ["hexdigest", "st_size"],
     "ex04.q2": lambda: ["IndexResolver().resolve"],
     "ex04.q3": lambda: ["): True", "): False", "is served", "is repaired"],
+    "ex04.q4": lambda: ["1.9.0", "yanked", "pre-release"],
     "ex05.q1": lambda: ["load_state_dict(load_file"],
     "ex05.q2": lambda: ["Permute((2, 3, 1))"],
     "ex05.q3": lambda: ["'resnet18_v1, classes=5, thumbnail'"],
@@ -977,6 +991,7 @@ RIGHT = {
     "ex03.q3": lambda: (set(_refused()),),
     "ex04.q1": lambda: (_solution_verify(),),
     "ex04.q3": lambda: (dict(_repaired()),),
+    "ex04.q4": lambda: (_versions_predicted(),),
     "ex05.q1": lambda: _hub(HUBCONF),
     "ex05.q2": lambda: (_tfsm_model((1, 8, 8), (2, 3, 1)),),
     "ex05.q3": lambda: (set(_loadable()),),

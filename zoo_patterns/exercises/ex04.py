@@ -162,3 +162,68 @@ q3 = Question(
     ("one byte changed, stamp restored", "full"): True,
 }""",
 )
+
+
+# -- Q4: which version does each reference mean? ----------------------------------------------------------
+# A zoo index as the loader sees it: four versions of one model, one yanked, one a pre-release.
+VERSIONS = {"1.2.0": None, "1.9.0": None, "1.10.0": "wrong labels; use 1.9.0", "2.0.0-rc.1": None}
+
+
+def versions_index() -> dict:
+    """The index of a small zoo with the VERSIONS of ``digits-cnn`` (content ids from made-up files)."""
+    from ..index import content_id
+
+    models = []
+    for version, yanked in VERSIONS.items():
+        entry = {"name": "digits-cnn", "version": version, "content_id": content_id([("model.safetensors", version * 8)])}
+        models.append({**entry, "yanked": yanked} if yanked else entry)
+    return {"models": models}
+
+
+def content_id_of(version: str) -> str:
+    return next(m["content_id"] for m in versions_index()["models"] if m["version"] == version)
+
+
+def references() -> list[str]:
+    return ["digits-cnn", "digits-cnn@1.10.0", f"digits-cnn@{content_id_of('1.2.0')[:8]}", "digits-cnn@2.0.0-rc.1"]
+
+
+def resolve_version(ref: str) -> str:
+    """What the loader resolves ``ref`` to in :func:`versions_index`: a version, or the error's class name."""
+    from ..errors import ZooError
+    from ..index import select
+
+    name, _, pin = ref.partition("@")
+    try:
+        return select(versions_index(), name, pin or None)["version"]
+    except ZooError as exc:
+        return type(exc).__name__
+
+
+def _check_versions(predicted) -> None:
+    expect_predictions(
+        predicted, references(), lambda: {r: resolve_version(r) for r in references()}, name="predicted",
+        shape="reference: version", keys_are="references()", value_ok=lambda v: isinstance(v, str),
+        value_rule="each prediction is a version string such as '1.9.0' (or an error's class name).",
+        rerun="resolve_version(ref) runs one",
+        ask="Ask of each: is it a bare name (newest by which order, and which versions are skipped?) or a pin?",
+    )  # fmt: skip
+
+
+q4 = Question(
+    "q4",
+    _check_versions,
+    hints=[
+        "A bare name means the newest version a user should get: compare versions as numbers, not strings, and think "
+        "about what a yank and a pre-release mean. A pin, by version or by content id, means exactly one version.",
+        "Lesson 04 shows it in section '10. Versions and pins'; version_key and select in zoo_patterns/index.py decide.",
+        "1.10.0 is newer than 1.9.0, but it is yanked; 2.0.0-rc.1 is a pre-release, which a bare name skips while a "
+        "release exists. The content id prefix belongs to 1.2.0.",
+    ],
+    solution="""predicted = {
+    "digits-cnn": "1.9.0",  # 1.10.0 is yanked and 2.0.0-rc.1 is a pre-release
+    "digits-cnn@1.10.0": "1.10.0",  # an exact pin loads a yanked version (with a warning)
+    f"digits-cnn@{content_id_of('1.2.0')[:8]}": "1.2.0",
+    "digits-cnn@2.0.0-rc.1": "2.0.0-rc.1",
+}""",
+)
