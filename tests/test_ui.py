@@ -221,3 +221,18 @@ def test_browse_without_voila_says_how_to_install(monkeypatch, capsys):
     assert app.browse(0, open_browser=False) == 1
     err = capsys.readouterr().err
     assert "Voila is not installed" in err and "zoo-patterns[lab]" in err
+
+
+# -- the suite's own shape (lesson 12, section 5, says most UI tests need no browser) -----------------
+def _test_functions(path):
+    import ast
+
+    return [n for n in ast.parse(path.read_text()).body if isinstance(n, ast.FunctionDef) and n.name.startswith("test_")]
+
+
+def test_most_ui_tests_run_without_a_browser_and_two_drive_chromium():
+    headless = _test_functions(ROOT / "tests" / "test_ui.py")
+    in_browser = _test_functions(ROOT / "tests" / "test_ui_browser.py")
+    drive_chromium = [t.name for t in in_browser if "browser" in {a.arg for a in t.args.args}]
+    assert len(headless) >= 10 and len(headless) > len(in_browser), (len(headless), len(in_browser))
+    assert drive_chromium == ["test_voila_app", "test_jupyterlab_notebook"]
