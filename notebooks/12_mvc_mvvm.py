@@ -50,7 +50,7 @@ if "google.colab" in sys.modules:
 #   view model never knows a view exists.
 #
 # ipywidgets is itself MVC across two processes: each widget is a model in the kernel, synced
-# over [comm](../docs/glossary.md#comm) messages (Jupyter's channel between the kernel and the page)
+# over comm messages (Jupyter's channel between the kernel and the page)
 # to a view in the browser. traitlets' [`observe`](../docs/glossary.md#observe) (call a function
 # when a trait changes), [`link`](../docs/glossary.md#link) (keep two traits equal, both ways) and
 # [`dlink`](../docs/glossary.md#dlink) (copy one trait to another, one way) are the data binding
