@@ -24,26 +24,31 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # 15 · Inside the hubs' clients
 #
-# `from_pretrained("org/name")` is one line. Underneath, a hub is three conventions: a **URL
-# scheme** (what the client asks for), a **cache layout** (where it keeps the answer) and an
-# **integrity check** (or none). Lessons 04 and 05 pointed every hub at a folder; here the
-# workbook's own server speaks four hubs' protocols on loopback, each hub's *unmodified* client
-# downloads from it, and the server's log shows every request.
+# **Time:** about 30 minutes to read; the cells run in about a minute on a laptop CPU.
 #
-# **You will learn to**
+# **Prerequisites:** lessons 04 (the layered loader: sha256, caches, faults) and 05 (the four hubs);
+# what an HTTP request and a response header are.
+#
+# **You will learn to:**
+#
 # - read the requests huggingface_hub, TF Hub, MXNet's model store and torch.hub make, from a server log;
 # - find and explain each client's cache: HF's blobs, refs and snapshots, TF Hub's `sha1(handle)`
 #   folder, MXNet's hash-named params, torch.hub's checkpoints;
 # - pin a revision, and load with `HF_HUB_OFFLINE=1` and no server at all;
 # - measure who survives a truncated, corrupted or dropped download, and a corrupted cache.
 #
-# **You need** lessons 04 (the layered loader: sha256, caches, faults) and 05 (the four hubs).
-# **Time:** about a minute to run, 30 minutes to read.
+# `from_pretrained("org/name")` is one line. Underneath, a hub is three conventions: a **URL
+# scheme** (what the client asks for), a **cache layout** (where it keeps the answer) and an
+# **integrity check** (or none). Lessons 04 and 05 pointed every hub at a folder; here the
+# workbook's own server speaks four hubs' protocols on loopback, each hub's *unmodified* client
+# downloads from it, and the server's log shows every request.
 #
-# **Jargon.** A *revision* is a name for one state of a repository (`main`, a tag, a 40-hex
-# *commit id*). An *ETag* is a server's name for the exact bytes of an answer. A *blob* is a
-# file stored under the name of its content's hash. A *trust anchor* is the one thing a client
-# believes without checking: every other check is derived from it.
+# **Jargon.** A [*revision*](../docs/glossary.md#revision) is a name for one state of a repository
+# (`main`, a tag, or a 40-hex *commit id*, which the workbook's server computes as the zoo's
+# [content id](../docs/glossary.md#content-id)). An [*ETag*](../docs/glossary.md#etag) is a server's
+# name for the exact bytes of an answer. A *blob* is a file stored under the name of its content's
+# hash. A *trust anchor* is the one thing a client believes without checking: every other check is
+# derived from it.
 
 # %%
 import hashlib
@@ -169,7 +174,7 @@ link = repo_dir / "snapshots" / commit / "model.safetensors"
 assert link.is_symlink() and os.readlink(link) == f"../../blobs/{weights['sha256']}"
 
 # %% [markdown]
-# **Predict, then run.** A second `snapshot_download` of `main`: how many requests? And
+# **Predict, then run:** A second `snapshot_download` of `main`: how many requests? And
 # `hf_hub_download` pinned to the commit id? (HUBS.md's rule: a 40-hex revision already in the
 # cache needs nothing from the server.)
 
@@ -319,7 +324,7 @@ print("weights_only=True refused it:", refused)
 assert refused == "UnpicklingError"
 
 # %% [markdown]
-# **Predict, then run.** The server now corrupts the hash-named file. A user who passes the
+# **Predict, then run:** The server now corrupts the hash-named file. A user who passes the
 # *plain* URL `/torchhub/digits-cnn-torch.pth` with `check_hash=True`: is the corruption caught?
 
 # %%
@@ -392,7 +397,7 @@ assert not changed, "a client release changed its behaviour: " + "; ".join(chang
 print("truncated body, torch.hub:", table["truncated body"]["torch.hub"][2]["raised"][:90], "…")
 
 # %% [markdown]
-# **Try changing this.** Run one more row: `server.fault(PATTERN, "slow", delay=3)` on
+# **Try changing this:** Run one more row: `server.fault(PATTERN, "slow", delay=3)` on
 # huggingface_hub's weights path (`matrix.WEIGHT_PATHS`) with `HF_HUB_DOWNLOAD_TIMEOUT=1` in
 # `client(...)`'s environment, or replace `"corrupt"` in section 5 by `"truncate"`. Which
 # clients' cells move?

@@ -232,10 +232,27 @@ def test_the_view_model_picks_a_version(tmp_path):
     zoo = tmp_path / "versions"
     publish(folder(tmp_path / "a", "1.0.0"), zoo=zoo)
     publish(folder(tmp_path / "b", "1.1.0"), zoo=zoo)
-    vm = ZooBrowserViewModel(ZooBrowserModel(zp.registry_from_zoo(zoo), loader=Loader(zoo=str(zoo), cache=tmp_path / "c", progress=False)))
+    vm = ZooBrowserViewModel(
+        ZooBrowserModel(zp.registry_from_zoo(zoo), loader=Loader(zoo=str(zoo), cache=tmp_path / "c", progress=False))
+    )
     vm.selected = "tiny-mlp"
     assert vm.versions == ["1.0.0", "1.1.0"] and vm.version == "" and vm.card_markdown.startswith("# tiny-mlp 1.1.0")
     vm.version = "1.0.0"
     assert vm.card_markdown.startswith("# tiny-mlp 1.0.0") and vm.ref == "tiny-mlp@1.0.0"
     vm.selected = ""
     assert vm.versions == [] and vm.version == ""
+
+
+# -- the suite's own shape (lesson 12, section 5, says most UI tests need no browser) -----------------
+def _test_functions(path):
+    import ast
+
+    return [n for n in ast.parse(path.read_text()).body if isinstance(n, ast.FunctionDef) and n.name.startswith("test_")]
+
+
+def test_most_ui_tests_run_without_a_browser_and_two_drive_chromium():
+    headless = _test_functions(ROOT / "tests" / "test_ui.py")
+    in_browser = _test_functions(ROOT / "tests" / "test_ui_browser.py")
+    drive_chromium = [t.name for t in in_browser if "browser" in {a.arg for a in t.args.args}]
+    assert len(headless) >= 10 and len(headless) > len(in_browser), (len(headless), len(in_browser))
+    assert drive_chromium == ["test_voila_app", "test_jupyterlab_notebook"]

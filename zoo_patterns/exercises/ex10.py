@@ -86,7 +86,7 @@ q3 = Question(
     _check_rule,
     hints=[
         "Apply the quality bar before comparing speed: a fast model that fails the bar is out.",
-        "Lesson 10 shows it in section '7. A rule for choosing'.",
+        "Lesson 10 shows it in section '8. A rule for choosing'.",
         "Drop every row with quality below 0.950 - 0.01, then the lowest ms among the rows left.",
     ],
     solution="keep = [r for r in TABLE if r['quality'] >= 0.95 - 0.01]\nchoice = min(keep, key=lambda r: r['ms'])['name']",
