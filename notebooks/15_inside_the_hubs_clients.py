@@ -125,8 +125,9 @@ def requests() -> list[str]:
 
 # %%
 entry = index["digits-cnn-torch"]
-lines = sorted(f"{f['path'].split('/', 1)[1]} {f['sha256']}\n" for f in entry["files"])
+lines = sorted(f"{f['path'].split('/', 2)[2]} {f['sha256']}\n" for f in entry["files"])  # NAME/VERSION/path -> path
 commit = hashlib.sha1("".join(lines).encode()).hexdigest()
+assert commit == entry["content_id"]  # the index's content id of this version (lesson 04)
 info = json.loads(urllib.request.urlopen(url + "api/models/zoo-patterns/digits-cnn-torch/revision/main").read())
 print("by hand:", commit, "| the API says main is", info["sha"])
 assert info["sha"] == commit and len(commit) == 40
@@ -227,7 +228,7 @@ offline = client(
 from safetensors.numpy import load_file  # noqa: E402
 
 print("offline, no server:", offline)
-zoo_weights = load_file(zoo / "minilm-l6" / "model.safetensors")
+zoo_weights = load_file(zoo / "minilm-l6" / index["minilm-l6"]["version"] / "model.safetensors")
 assert offline["params"] == sum(int(w.size) for w in zoo_weights.values()) and requests() == []
 
 # %% [markdown]
@@ -271,7 +272,7 @@ mx = client(f"""
     print(json.dumps({{"rows": rows, "path": path}}))
 """)
 _ = requests()
-sha1 = hashlib.sha1((zoo / "digits-cnn-gluon" / "model.params").read_bytes()).hexdigest()
+sha1 = hashlib.sha1((zoo / "digits-cnn-gluon" / index["digits-cnn-gluon"]["version"] / "model.params").read_bytes()).hexdigest()
 print("rows added:", mx["rows"], "\ncached as:", Path(mx["path"]).name)
 assert mx["rows"]["digits-cnn-gluon"] == sha1 and Path(mx["path"]).name == f"digits-cnn-gluon-{sha1[:8]}.params"
 assert server.requests[-1].startswith(f"GET /mxnet/gluon/models/digits-cnn-gluon-{sha1[:8]}.zip 200")

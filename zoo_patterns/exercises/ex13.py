@@ -213,7 +213,7 @@ q5 = Question(
     _check_small,
     hints=[
         "Most of the weights are in the Linear layers; dynamic int8 stores them in a quarter of the bytes.",
-        "Lesson 13 shows it in section '6. Quantise and convert it'. Lesson 10's section '3. Every method, one table: the digits CNN' has the methods.",
+        "Lesson 13 shows it in section '6. Quantise and convert it'. Lesson 10's section '4. Every method, one table: the digits CNN' has the methods.",
         "from zoo_patterns.optimize.quantize import torch_dynamic_int8",
     ],
     solution="small = torch_dynamic_int8(tuned)",
