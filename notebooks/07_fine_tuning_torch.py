@@ -131,7 +131,7 @@ before = {k: v.clone() for k, v in convs.state_dict().items()}  # to check, afte
 gen = torch.Generator().manual_seed(SEED)  # the data order, separate from the model's randomness
 x, y = torch.from_numpy(task.x_train).to(device), torch.from_numpy(task.y_train).to(device)
 hand_losses = []
-for epoch in range(HAND_EPOCHS):
+for _epoch in range(HAND_EPOCHS):
     net.train()
     convs.eval()  # frozen BatchNorm keeps its pretrained running statistics
     order = torch.randperm(len(x), generator=gen).to(device)

@@ -668,7 +668,10 @@ WRONG: dict[str, dict[str, object]] = {
         "a new name, not a new version": lambda: (_derived("ada-tuned"), _capstone_card()),
         "the same version": lambda: (_derived("digits-cnn-torch"), _capstone_card()),
         "an older version": lambda: (_derived("digits-cnn-torch").replace(version="0.9.0"), _capstone_card()),
-        "another parent": lambda: (_derived("digits-cnn-torch", parent="digits-cnn-onnx").replace(version="1.1.0"), _capstone_card()),
+        "another parent": lambda: (
+            _derived("digits-cnn-torch", parent="digits-cnn-onnx").replace(version="1.1.0"),
+            _capstone_card(),
+        ),
     },
     "ex13.q7": {
         "not a pair": lambda: (_capstone_net(), _capstone_net(), _other_net()),

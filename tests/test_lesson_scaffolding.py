@@ -95,7 +95,9 @@ def test_the_glossary_defines_the_jargon_a_reader_found_undefined():
 def test_the_objectives_check_can_fail(tmp_path):
     """A lesson with two objectives, or none, is refused (the check above is not vacuous)."""
     lesson = tmp_path / "99_broken.py"
-    lesson.write_text("# %% [markdown]\n# # 99\n#\n# **Time:** 1 min.\n# **Prerequisites:** none.\n#\n"
-                      "# **You will learn to:**\n#\n# - one\n# - two\n")
+    lesson.write_text(
+        "# %% [markdown]\n# # 99\n#\n# **Time:** 1 min.\n# **Prerequisites:** none.\n#\n"
+        "# **You will learn to:**\n#\n# - one\n# - two\n"
+    )
     with pytest.raises(AssertionError, match="2 objectives"):
         test_the_lesson_opens_with_time_prerequisites_and_objectives(lesson)
