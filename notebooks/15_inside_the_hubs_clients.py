@@ -334,7 +334,7 @@ trap = client(f"""
     import json, torch
     from safetensors.torch import load_file
     sd = torch.hub.load_state_dict_from_url("{url}torchhub/digits-cnn-torch.pth", model_dir="{work / 'trap'}", check_hash=True, progress=False)
-    ref = load_file("{zoo / 'digits-cnn-torch' / 'model.safetensors'}")
+    ref = load_file("{zoo / 'digits-cnn-torch' / index['digits-cnn-torch']['version'] / 'model.safetensors'}")
     print(json.dumps({{"same": all(torch.equal(sd[k], ref[k]) for k in ref)}}))
 """)
 server.remove_fault(bad)
