@@ -146,7 +146,7 @@ def publish(source: Any, card: ModelCard | None = None, *, zoo: str | Path, next
             raise PublishError("publishing a native model needs its card: publish(model, card, zoo=...).")
         card = ModelCard.load(source)
     check_card(card)
-    if root.exists() and _foreign_files(root):
+    if root.exists() and _foreign_files(root):  # someone else's folder: no lock is written into it
         raise PublishError(f"{root} has files but no {INDEX}, so it is not a zoo; give an empty folder or a zoo.")
     root.mkdir(parents=True, exist_ok=True)
     lock = _locked(root)
@@ -253,14 +253,20 @@ def _commit(root: Path, files: Path | None, folder: str | None, index: dict) -> 
     # The index rules the loader applies, applied to the index before it exists: no zoo written here can break them.
     new = check_index(index, where=f"the new index of {root}")
     if files is not None:
+        if not (root / INDEX).exists():  # a new zoo: its (empty) index comes before its first visible file,
+            _write_index(root, _empty_index())  # so another publisher never takes it for someone else's folder
         target = root / folder
         if target.exists():  # a killed publish's version folder: no index names it (versions are never removed)
             shutil.rmtree(target)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(files, target)
+    _write_index(root, new)  # the one moment a reader can see the change
+
+
+def _write_index(root: Path, index: dict) -> None:
     tmp = root / f".{INDEX}.tmp-{os.getpid()}"
-    tmp.write_text(to_json(new), encoding="utf-8")
-    os.replace(tmp, root / INDEX)  # the one moment a reader can see the change
+    tmp.write_text(to_json(index), encoding="utf-8")
+    os.replace(tmp, root / INDEX)
 
 
 def _foreign_files(root: Path) -> bool:
