@@ -302,15 +302,16 @@ assert torch.cuda.is_available() or all(r.notes == "no GPU" for r in gpu_rows)
 # kernels. For the digits CNN at batch 1 there is almost none, and the CPU wins; for MiniLM at
 # batch 32 there is plenty. Batch size is itself an optimisation, by how much depends on the
 # runtime: torch pays a fixed cost per layer per call (Python, dispatch), so one call at batch 32
-# costs far less per sentence than 32 calls at batch 1. ONNX Runtime's per-call cost is small
-# already, so at one thread its gain is small too, and moves from run to run (about 1.0x to 1.7x
-# on this machine). The lesson prints every row and asserts only fp32 torch, whose effect is
-# several times that noise.
+# costs less per sentence than 32 calls at batch 1. ONNX Runtime's per-call cost is smaller, and
+# its gain moves from run to run and with the machine's load (from about 1.0x to 2.0x over runs
+# here). The lesson prints every row and asserts only fp32 torch, whose gain held in every run
+# measured (2.0x to 2.2x on a quiet two-core machine, 3.1x to 5.1x on a loaded one), with the bar
+# set well below it.
 
 # %% tags=["timing"] measure={"torch fp32 b1 / (b32 / 32)": "per_item['fp32 torch']", "torch int8 b1 / (b32 / 32)": "per_item['int8 dynamic torch']", "ORT fp32 b1 / (b32 / 32)": "per_item['fp32 onnxruntime']", "ORT int8 b1 / (b32 / 32)": "per_item['int8 dynamic onnxruntime']"}
 per_item = {f"{r.method} {r.runtime}": r.p50("b1") / (r.p50("b32") / 32) for r in minilm_rows if r.runtime != "torch cuda"}
 print({k: f"{v:.1f}x" for k, v in per_item.items()}, "(batch 1 time / batch 32 time per sentence)")
-assert per_item["fp32 torch"] > 2.0  # 4.3x to 4.6x over runs; the int8 row moved from 2.2x to 4.3x, so it is only printed
+assert per_item["fp32 torch"] > 1.5  # 2.0x-5.1x over runs (make flakes); the other rows move more, so they are only printed
 
 # %% [markdown]
 # ## 8. A rule for choosing
