@@ -24,7 +24,7 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # 04 · The layered loader
 #
-# **Time:** about 30 minutes; the cells run in about 40 s on a laptop CPU.
+# **Time:** about 30 minutes; the cells run in about 10 s on a laptop CPU.
 #
 # **Prerequisites:** lessons 01–03; what a hash (sha256) is, roughly.
 #

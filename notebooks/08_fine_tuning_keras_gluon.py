@@ -24,7 +24,7 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # 08 · Fine-tuning in Keras and Gluon, and a transformers head
 #
-# **Time:** about 25 minutes; the cells run in a minute or two on a laptop CPU.
+# **Time:** about 25 minutes; the cells run in about 40 s on a laptop CPU.
 #
 # **Prerequisites:** lesson 07 (a `TransferPlan`, frozen layers, parameter groups).
 #

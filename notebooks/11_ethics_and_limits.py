@@ -24,7 +24,7 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # 11 · Ethics and limits
 #
-# **Time:** about 30 minutes; the cells run in a minute or two on a laptop CPU, most of it the counterfactual audit.
+# **Time:** about 30 minutes; the cells run in about 50 s on a laptop CPU, most of it the counterfactual audit.
 #
 # **Prerequisites:** lessons 01 and 07 (model cards, and the help-desk router built on MiniLM);
 # what a p-value is.
