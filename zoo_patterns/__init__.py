@@ -85,25 +85,18 @@ def registry_from_zoo(root: str | Path, name: str = "zoo") -> Registry:
     found = Registry(name)
     index = read_index(root)
     for model in sorted({e["name"] for e in index["models"]}):
-        versions = []
-        for e in versions_of(index, model):
+        entries = versions_of(index, model)
+        versions = {}
+        for e in entries:
             card = ModelCard.load(root / e["card"])
             builder = functools.partial(decode, root / e["folder"], card.format)
-            versions.append(
-                Entry(
-                    f"{model}@{e['version']}",
-                    builder,
-                    card,
-                    frozenset(card.tags),
-                    card.pretrained,
-                    e["content_id"],
-                    e.get("yanked"),
-                )
+            versions[e["version"]] = Entry(
+                f"{model}@{e['version']}", builder, card, frozenset(card.tags), card.pretrained, e["content_id"], e.get("yanked")
             )
-        top = newest(versions_of(index, model))
+        top = newest(entries)
         if top is not None:
-            chosen = next(v for v in versions if v.version == top["version"])
-            found.register(model, chosen.builder, card=chosen.card, versions=versions, content_id=chosen.content_id)
+            chosen = versions[top["version"]]
+            found.register(model, chosen.builder, card=chosen.card, versions=versions.values(), content_id=chosen.content_id)
     return found
 
 

@@ -109,14 +109,13 @@ class Zoo:
         with self._index_lock:
             if stamp != self._stamp:
                 index = read_index(self.folder)
-                versions = {}
+                versions, models = {}, {}
                 for name in sorted({m["name"] for m in index["models"]}):
-                    versions[name] = tuple(self._entry(m) for m in versions_of(index, name))
-                models = {}
-                for name, entries in versions.items():
-                    top = newest([{"version": e.version, "yanked": e.yanked, "entry": e} for e in entries])
+                    entries = versions_of(index, name)
+                    versions[name] = tuple(self._entry(m) for m in entries)
+                    top = newest(entries)
                     if top is not None:
-                        models[name] = top["entry"]
+                        models[name] = versions[name][entries.index(top)]
                 with self._lock:
                     self._memo.clear()  # archives made from the old files
                 self._models, self._versions, self._stamp = models, versions, stamp

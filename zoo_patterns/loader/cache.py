@@ -50,6 +50,14 @@ def inside(base: Path, *parts: str) -> Path:
     return joined
 
 
+def link_or_copy(source: Path, target: Path) -> None:
+    """``target`` becomes a hard link to ``source`` (no second copy on disk), or a copy on filesystems without links."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
 class Cache:
     def __init__(self, root: str | Path | None = None):
         if root is None:
@@ -163,10 +171,7 @@ class Cache:
                     continue
                 dest = self.snapshot_file(staging, f.path)
                 dest.parent.mkdir(parents=True, exist_ok=True)
-                try:
-                    os.link(self.blob(f.sha256), dest)  # no second copy on disk
-                except OSError:
-                    shutil.copyfile(self.blob(f.sha256), dest)  # filesystems without hard links
+                link_or_copy(self.blob(f.sha256), dest)
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
                 os.rename(staging, target)

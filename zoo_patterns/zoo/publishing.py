@@ -47,6 +47,7 @@ from ..index import (
     version_key,
     versions_of,
 )
+from ..loader.cache import link_or_copy
 from ..loader.lock import FileLock
 from ..loader.resolve import split_name
 
@@ -126,7 +127,7 @@ def _locked(root: Path) -> FileLock:
 
 def next_patch_version(versions: list[str]) -> str:
     """The patch after the highest of ``versions``: ``['1.0.0', '1.0.2']`` -> ``'1.0.3'``."""
-    major, minor, patch = (int(p) for p in max(versions, key=version_key).split("-")[0].split("+")[0].split("."))
+    major, minor, patch = version_key(max(versions, key=version_key))[1]  # publish admits only semantic versions
     return f"{major}.{minor}.{patch + 1}"
 
 
@@ -238,10 +239,7 @@ def _upgraded(root: Path, index: dict) -> list[dict]:
         shutil.rmtree(target, ignore_errors=True)  # a killed upgrade's half: no index names it yet
         for old, rel in inner.items():
             (target / rel).parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(root / old, target / rel)  # the old path stays valid for readers of the old index
-            except OSError:
-                shutil.copyfile(root / old, target / rel)
+            link_or_copy(root / old, target / rel)  # the old path stays valid for readers of the old index
         files = [{**f, "path": f"{folder}/{inner[f['path']]}"} for f in e["files"]]
         card = f"{folder}/{e['card'][len(name) + 1 :]}" if "card" in e else None
         out.append({**e, "folder": folder, "files": files, **({"card": card} if card else {})})
