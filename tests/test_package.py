@@ -196,3 +196,24 @@ def test_tensorflow_hub_imports_without_pkg_resources():
     )
     result = run_python(code)
     assert result.returncode == 0 and result.stdout.startswith("ok"), result.stderr[-1500:]
+
+
+def test_expect_error_fails_when_nothing_is_raised_and_keeps_the_error(capsys):
+    import pytest
+
+    from zoo_patterns import expect_error
+    from zoo_patterns.errors import ModelNotFoundError
+
+    with expect_error(KeyError) as caught:
+        raise ModelNotFoundError("minilm-l7", ["minilm-l6"])
+    assert isinstance(caught.error, ModelNotFoundError) and caught.error.suggestions == ["minilm-l6"]
+    assert "ModelNotFoundError: No model named 'minilm-l7'" in capsys.readouterr().out
+    with pytest.raises(AssertionError, match="raised nothing"):
+        with expect_error(ValueError):
+            pass
+    with pytest.raises(TypeError, match="other"):  # another type propagates as itself
+        with expect_error(ValueError):
+            raise TypeError("other")
+    with pytest.raises(AssertionError, match="lacks 'sha256'"):
+        with expect_error(ValueError, match="sha256"):
+            raise ValueError("size mismatch")

@@ -31,7 +31,7 @@ __version__ = "0.1.0"
 
 from .cards import ModelCard, TensorSpec  # noqa: E402  (light: stdlib only)
 from .compat import import_triton_before_tensorflow  # noqa: E402
-from .errors import ZooError  # noqa: E402
+from .errors import ZooError, expect_error  # noqa: E402
 from .model_registry import Registry  # noqa: E402
 from .settings import cache_dir, device, is_offline, zoo_dir  # noqa: E402
 
@@ -50,6 +50,7 @@ __all__ = [
     "cache_dir",
     "card",
     "device",
+    "expect_error",
     "is_offline",
     "list_models",
     "load",

@@ -181,3 +181,40 @@ class AuditError(ZooError, ValueError):
 
 class PredictionError(ZooError, ValueError):
     """The loaded model cannot predict on the sample given (or the app has no sample for its task)."""
+
+
+class expect_error:  # noqa: N801 (used as a statement, like contextlib.suppress)
+    """A cell that shows an error, and fails when the error does not happen.
+
+        with expect_error(ModelNotFoundError) as caught:
+            zp.load("minilm-l7")
+        caught.error.suggestions      # the exception itself, for asserts on it
+
+    The block must raise one of ``types``: the message is printed (what a learner reads), and the
+    exception is kept on ``.error``. If the block raises nothing, or raises another type, the cell
+    fails with an ``AssertionError`` (or the other exception itself), so a demonstration cannot go
+    silently stale when a library stops raising. ``match`` (a substring) must appear in the message.
+    """
+
+    def __init__(self, *types: type[BaseException], match: str | None = None, quiet: bool = False):
+        if not types:
+            raise TypeError("expect_error needs at least one exception type, for example expect_error(ValueError)")
+        self.types, self.match, self.quiet = types, match, quiet
+        self.error: BaseException | None = None
+
+    def __enter__(self) -> expect_error:
+        return self
+
+    def __exit__(self, kind, error, tb) -> bool:
+        names = " or ".join(t.__name__ for t in self.types)
+        if error is None:
+            raise AssertionError(f"expected {names}, but the block raised nothing")
+        if not isinstance(error, self.types):
+            return False  # another error: let it propagate unchanged, with its own traceback
+        text = str(error)
+        if self.match is not None and self.match not in text:
+            raise AssertionError(f"{type(error).__name__} was raised, but its message lacks {self.match!r}: {text}") from error
+        self.error = error
+        if not self.quiet:
+            print(f"{type(error).__name__}: {text}")
+        return True
