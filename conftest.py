@@ -186,3 +186,24 @@ def report_dead_kernel(item: pytest.Item, call: pytest.CallInfo, report: pytest.
         report.longrepr = (str(item.path), 0, f"Skipped: the kernel of {item.path.name} died in an earlier cell")
         return True
     return False
+
+
+# -- each notebook's prediction journal is its own, outside the repository -----------------------------------
+# `q.predict(...)` commits a prediction to a journal (zoo_patterns.exercises.journal_path), by default
+# `predictions.json` beside the notebook. Under test, a solution's committed predictions must not make the
+# untouched exercise's `q.check()` pass, and no run may write into the working tree: every notebook gets a
+# fresh journal in a temporary folder, set before its kernel starts (nbval starts it in the collector's setup,
+# which pytest runs after this tryfirst hook).
+_JOURNALS: dict[Path, str] = {}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if getattr(item, "cell", None) is None:
+        return
+    import os
+    import tempfile
+
+    if item.path not in _JOURNALS:
+        _JOURNALS[item.path] = str(Path(tempfile.mkdtemp(prefix="zoo-patterns-journal-")) / "predictions.json")
+    os.environ["ZOO_PATTERNS_PREDICTIONS"] = _JOURNALS[item.path]

@@ -1103,3 +1103,40 @@ def test_the_section_check_can_fail():
         ("10", "9. It's X"),
     ]
     assert "99. No such section" not in _headings("04")
+
+
+def test_a_prediction_is_committed_before_the_runs_and_the_first_one_is_scored(tmp_path, monkeypatch, capsys):
+    import pytest
+
+    from zoo_patterns.exercises import Incorrect, NotAttempted, PredictionQuestion, ____, read_journal
+
+    monkeypatch.setenv("ZOO_PATTERNS_PREDICTIONS", str(tmp_path / "predictions.json"))
+    runs = []
+
+    def measure():
+        runs.append(1)
+        return {("a", 1): True, ("b", 2): False}
+
+    q = PredictionQuestion("q9", "ex99", [("a", 1), ("b", 2)], measure, shape="(name, n): bool", keys_are="cases",
+                           value_ok=lambda v: isinstance(v, bool), value_rule="each is True or False.",
+                           ask="Think again.", hints=["h"], solution="s")  # fmt: skip
+    with pytest.raises(NotAttempted):
+        q.check()
+    with pytest.raises(NotAttempted):
+        q.predict(____)
+    with pytest.raises(Incorrect, match="one prediction for each"):
+        q.predict({("a", 1): True})  # malformed: not committed, nothing measured
+    assert runs == [] and read_journal() == {}
+    q.predict({("a", 1): True, ("b", 2): True})  # wrong, committed first
+    assert runs == [1] and "DIFFERS" in capsys.readouterr().out
+    q.predict({("a", 1): True, ("b", 2): False})  # corrected after seeing the runs: recorded, not scored
+    assert "scores the first one" in capsys.readouterr().out
+    assert [a["prediction"][("b", 2)] for a in read_journal()["ex99.q9"]] == [True, False]
+    with pytest.raises(Incorrect, match="1 of your 2 first predictions differ") as wrong:
+        q.check()
+    assert "False" not in str(wrong.value) and "True" not in str(wrong.value)  # never the right values
+    with pytest.raises(TypeError, match="takes no answer"):
+        q.check({("a", 1): True, ("b", 2): False})  # the runner's answer handed to check is refused
+    (tmp_path / "predictions.json").unlink()
+    q.predict({("a", 1): True, ("b", 2): False})
+    assert q.check() is True

@@ -18,6 +18,7 @@ notebook run, and the test suite can tell a check failure apart from a
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 
@@ -132,4 +133,141 @@ def expect_predictions(predicted: Any, keys, measure, *, name: str, shape: str, 
     expect(wrong == 0, f"{wrong} of your {len(keys)} predictions differ from the runs ({rerun}). {ask}")
 
 
-__all__ = ["____", "CheckFailed", "Incorrect", "NotAttempted", "Question", "expect", "expect_predictions", "is_placeholder"]
+# -- "predict, then run": the prediction is committed before the measurement is shown -----------------------------
+#
+# A prediction that can be corrected after the run teaches nothing, and grades nothing. So a prediction question
+# has two steps: ``q.predict(guess)`` checks the guess is well formed, writes it to a journal (the first one for
+# that question stays; later ones are kept as later attempts), and only then runs the measurement and shows both
+# side by side; ``q.check()`` scores the *first* committed prediction. The runner is not handed to the learner.
+# The journal is ``predictions.json`` beside the notebook (``ZOO_PATTERNS_PREDICTIONS`` names another file), so
+# nbgrader collects it with the submission, and its autograde run scores the first prediction, not an edited one.
+# What a determined cheat can still do: read the measuring code in this package and run it before predicting, or
+# delete the journal and predict again. The journal records the time of every attempt, so a teacher can see it.
+
+JOURNAL_ENV = "ZOO_PATTERNS_PREDICTIONS"
+
+
+def journal_path() -> Path:
+    import os
+
+    return Path(os.environ.get(JOURNAL_ENV) or Path.cwd() / "predictions.json")
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {"__items__": [[_to_json(k), _to_json(v)] for k, v in value.items()]}
+    if isinstance(value, (tuple, list)):
+        return [_to_json(v) for v in value]
+    return value
+
+
+def _from_json(value: Any) -> Any:
+    if isinstance(value, dict) and "__items__" in value:
+        return {_from_json(k): _from_json(v) for k, v in value["__items__"]}
+    if isinstance(value, list):
+        return tuple(_from_json(v) for v in value)  # keys such as (damage, mode) come back hashable
+    return value
+
+
+def read_journal(path: Path | None = None) -> dict[str, list[dict]]:
+    """Every committed prediction: ``{"ex04.q4": [{"time": ..., "prediction": ...}, ...]}``, oldest first."""
+    import json
+
+    path = path or journal_path()
+    if not path.exists():
+        return {}
+    try:
+        raw = json.loads(path.read_text())
+    except ValueError as exc:
+        raise CheckFailed(
+            f"The prediction journal {path} is not valid JSON ({exc}). It is written by q.predict(...); "
+            "restore it from your submission, or delete it to start again (your earlier predictions are then lost)."
+        ) from None
+    return {q: [{**a, "prediction": _from_json(a["prediction"])} for a in attempts] for q, attempts in raw.items()}
+
+
+def _append_journal(question: str, prediction: Any, path: Path) -> None:
+    import datetime as dt
+    import json
+    import os
+    import tempfile
+
+    raw = json.loads(path.read_text()) if path.exists() else {}
+    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    raw.setdefault(question, []).append({"time": now, "prediction": _to_json(prediction)})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w") as f:
+        json.dump(raw, f, indent=1)
+    os.replace(tmp, path)  # never a half-written journal
+
+
+class PredictionQuestion(Question):
+    """A "predict, then run" question: ``q.predict(guess)`` commits, then shows the runs; ``q.check()`` scores the first.
+
+    ``keys`` are what the learner predicts an outcome for; ``measure()`` runs the real thing and returns
+    ``{key: outcome}``. A wrong first prediction is told how many outcomes differ, never which values are right.
+    """
+
+    def __init__(self, name: str, exercise: str, keys, measure: Callable[[], dict], *, shape: str, keys_are: str,
+                 value_ok: Callable[[Any], bool], value_rule: str, ask: str, hints: Sequence[str], solution: str):  # fmt: skip
+        super().__init__(name, self._score, hints, solution)
+        self.exercise, self.keys, self._measure = exercise, list(keys), measure
+        self.shape, self.keys_are, self.value_ok, self.value_rule, self.ask = shape, keys_are, value_ok, value_rule, ask
+
+    @property
+    def journal_key(self) -> str:
+        return f"{self.exercise}.{self.name}"
+
+    def _validate(self, predicted: Any) -> None:
+        expect(isinstance(predicted, dict), f"a prediction is a dict {{{self.shape}}}, got {type(predicted).__name__}.")
+        expect(set(predicted) == set(self.keys), f"give one prediction for each of the {len(self.keys)} {self.keys_are}, keyed exactly so.")
+        expect(all(self.value_ok(v) for v in predicted.values()), self.value_rule)
+
+    def predict(self, predicted: Any) -> dict:
+        """Commit ``predicted`` (the first commit is the one scored), then run the measurement and show both."""
+        if is_placeholder(predicted):
+            raise NotAttempted(f"Not attempted: write your prediction in place of ____, then run {self.name}.predict(...).")
+        self._validate(predicted)  # a malformed guess is not committed: fix it and try again
+        path = journal_path()
+        first = read_journal(path).get(self.journal_key)
+        if not first or first[-1]["prediction"] != predicted:
+            _append_journal(self.journal_key, predicted, path)
+        committed = read_journal(path)[self.journal_key][0]["prediction"]
+        measured = self._measure()
+        width = max(len(repr(k)) for k in self.keys)
+        print(f"{self.name}: your first committed prediction beside the runs (journal: {path.name})")
+        for k in self.keys:
+            mark = "same" if committed[k] == measured[k] else "DIFFERS"
+            print(f"  {repr(k):<{width}}  predicted {committed[k]!r:<12} measured {measured[k]!r:<12} {mark}")
+        if committed != predicted:
+            print(f"  (this later prediction is recorded too, but {self.name}.check() scores the first one)")
+        return measured
+
+    def check(self, *answers: Any) -> bool:
+        if answers:
+            raise TypeError(f"{self.name}.check() takes no answer: it scores the prediction you committed with {self.name}.predict(...).")
+        attempts = read_journal().get(self.journal_key)
+        if not attempts:
+            raise NotAttempted(f"Not attempted: commit a prediction with {self.name}.predict(...) first.")
+        return super().check(attempts[0]["prediction"])
+
+    def _score(self, predicted: Any) -> None:
+        self._validate(predicted)
+        wrong = sum(predicted[k] != v for k, v in self._measure().items())
+        expect(wrong == 0, f"{wrong} of your {len(self.keys)} first predictions differ from the runs. {self.ask}")
+
+
+__all__ = [
+    "____",
+    "CheckFailed",
+    "Incorrect",
+    "NotAttempted",
+    "PredictionQuestion",
+    "Question",
+    "expect",
+    "expect_predictions",
+    "is_placeholder",
+    "journal_path",
+    "read_journal",
+]
