@@ -13,7 +13,7 @@ PORT   ?= 8888
 PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
              --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
-.PHONY: help lab app test test-colab flakes unit lesson bench zoo notebooks-sync doctor clean
+.PHONY: help lab app test test-colab flakes flakes-distributed unit lesson bench zoo notebooks-sync doctor clean
 
 help:
 	@echo "make lab          start JupyterLab on the lessons (installs on first run)"
@@ -22,6 +22,7 @@ help:
 	@echo "make test-colab   run every lesson and solution in a Colab-like environment (.venv-colab)"
 	@echo "make lesson N=01  run one lesson, its solution and its exercise under nbval"
 	@echo "make flakes N=5   run every notebook that asserts a timing N times, in .venv and .venv-colab"
+	@echo "make flakes-distributed N=30  lesson 14's torchrun jobs N times each beside a busy CPU; count failures"
 	@echo "make bench        run the benchmarks (ratios measured side by side)"
 	@echo "make doctor       say what is installed and what is missing"
 	@echo "make notebooks-sync  regenerate every .ipynb (and exercises/) from the .py sources"
@@ -115,6 +116,11 @@ N ?= 5
 flakes: zoo $(COLAB_STAMP)
 	ZOO_PATTERNS_ZOO=$(COLAB_ZOO) ZOO_PATTERNS_CACHE=$(COLAB_CACHE) $(COLAB_PY) -m zoo_patterns build --if-missing --quiet
 	$(PY) scripts/flakes.py --runs $(N)
+
+# The distributed flake loop: lesson 14's restart job and exercise 14's `--plan full` job, N times each,
+# beside one busy process standing in for the suite's other worker (scripts/torchrun_flakes.py).
+flakes-distributed: zoo
+	$(PY) scripts/torchrun_flakes.py --jobs $(N)
 
 unit: $(STAMP)
 	$(PY) -m pytest tests

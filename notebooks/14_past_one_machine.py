@@ -99,16 +99,23 @@ print("device torch sees:", zp.device(), "| backend on CPU: gloo (nccl when ever
 #    makes each epoch's shuffle new, and the same on every rank;
 # 3. **average the gradients**: `DistributedDataParallel` wraps the model, and `backward()` then
 #    averages every gradient across the ranks, so every rank takes the same optimiser step;
-# 4. **one writer**: only rank 0 saves the checkpoint and prints.
+# 4. **one writer**: only rank 0 saves the checkpoint and prints;
+# 5. **leave together**: `leave()` waits, in torchrun's key-value store, until every rank has
+#    finished its last collective, destroys the process group, then ends the process at once
+#    (`os._exit`). A rank that closed its connections earlier could cut off a peer still reading its
+#    last message; and after a `DistributedDataParallel`, `destroy_process_group()` leaves gloo's
+#    threads running, so a normal interpreter exit tears the runtime down around them, and a rank
+#    can then die of SIGABRT after its work is done (`tests/test_distributed.py` measures both
+#    facts; `zoo_patterns/transfer/distributed/launch.py`, `leave`, says more).
 #
 # `--batch-size` is the **global** batch: with two processes each takes 16 of the 32 examples of a
 # step. The two shares of a step are exactly the 32 indices one process would take, and the average
 # of two half-batch gradients is the gradient of the whole batch. The script below is the partial
-# plan of lesson 07 (the last block and the head train, dropout off) with those four changes.
+# plan of lesson 07 (the last block and the head train, dropout off) with those five changes.
 
 # %%
 script = work / "ddp_by_hand.py"
-script.write_text('''"""The digits CNN's partial fine-tuning, data-parallel: the four DDP changes, by hand (lesson 14)."""
+script.write_text('''"""The digits CNN's partial fine-tuning, data-parallel: the five DDP changes, by hand (lesson 14)."""
 
 import json
 import sys
@@ -122,6 +129,7 @@ from torch.utils.data.distributed import DistributedSampler
 
 from zoo_patterns.datasets import digits_transfer_task
 from zoo_patterns.transfer import TransferPlan
+from zoo_patterns.transfer.distributed import leave
 from zoo_patterns.transfer.plan import Regularisation
 from zoo_patterns.transfer.torch import build, layer_groups
 
@@ -175,7 +183,7 @@ if __name__ == "__main__":  # torchrun ... ddp_by_hand.py OUT PLAN:BN [PLAN:BN .
             save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(Path(sys.argv[1]) / f"{plan}-{bn}" / "model.safetensors"))
     if dist.get_rank() == 0:
         print(json.dumps({"world_size": dist.get_world_size(), "train_s": seconds}))
-    dist.destroy_process_group()
+    leave()  # change 5: every rank finished, then the group destroyed, then out at once (see below)
 ''')
 print(f"wrote {script.name}: {len(script.read_text().splitlines())} lines")
 
@@ -218,7 +226,7 @@ assert max_diff(one["partial-local"], hand2 / "partial-local") <= 1e-5
 # comparison with the package fails.
 #
 # Now the package's script, with the same plan, seed and global batch, on two processes. It does
-# the same four things (and checks its arguments, resumes, writes a card), so it must end with the
+# the same five things (and checks its arguments, resumes, writes a card), so it must end with the
 # same weights as the script by hand. `tests/test_distributed.py` also runs the package itself on
 # one process and on two (and the frozen plan, and MiniLM with a new head) and checks they agree.
 
@@ -361,9 +369,9 @@ assert "world-size-2" in card.tags and net.head.out_features == 10
 #
 # ## Summary
 #
-# - Data parallelism is lesson 07's loop with four changes: join the group (`init_process_group`),
+# - Data parallelism is lesson 07's loop with five changes: join the group (`init_process_group`),
 #   shard the data (`DistributedSampler`, `set_epoch`), average the gradients (DDP), write from
-#   rank 0 only. The script by hand ended with the package's weights (within 1e-6; 0.0 in our
+#   rank 0 only, and leave together (`leave()`). The script by hand ended with the package's weights (within 1e-6; 0.0 in our
 #   runs), and one process with the same weights as two to about 1e-8.
 # - On this 2-core machine two processes were not reliably faster: the steps are tiny, and starting
 #   processes and exchanging gradients cost about what they save (one run, printed above).

@@ -7,6 +7,7 @@ XML file; this script reads them and prints
 
 - the ten slowest tests and the ten slowest files, so the 20-minute budget stays visible;
 - what was skipped, in one line, with the reasons (a missing browser, say);
+- each failed test with the first line of its message;
 - one closing line, ``test: N passed, N failed, N skipped``.
 
     python scripts/test_summary.py --label test build/test-parallel.xml:0 build/test-serial.xml:0
@@ -43,8 +44,10 @@ def cases(path: Path) -> list[dict]:
         outcome = "failed" if {"failure", "error"} & kinds.keys() else "skipped" if "skipped" in kinds else "passed"
         reason = kinds["skipped"].get("message", "") if outcome == "skipped" else ""
         file = source_file(case.get("classname", ""))
+        failure = kinds.get("failure", kinds.get("error"))
+        why = (failure.get("message") or failure.text or "").strip() if failure is not None else ""
         out.append({"id": f"{case.get('classname')}::{case.get('name')}", "file": file, "time": float(case.get("time") or 0),
-                    "outcome": outcome, "reason": reason})  # fmt: skip
+                    "outcome": outcome, "reason": reason, "why": why})  # fmt: skip
     return out
 
 
@@ -77,6 +80,13 @@ def main(argv: list[str]) -> int:
     if reasons:
         listed = "; ".join(f"{n} x {r or 'no reason given'}" for r, n in reasons.most_common())
         print(f"skipped here: {listed}")
+
+    failed = [c for c in every if c["outcome"] == "failed"]
+    if failed:  # each failure in one line, so the end of a long CI log says what is red
+        print(f"failed here ({len(failed)}):")
+        for c in failed:
+            first = next((line.strip() for line in c["why"].splitlines() if line.strip()), "no message")
+            print(f"  {c['id']}: {first[:300]}")
 
     bad_codes = [(p.name, code) for p, code in runs if code not in (0, 5) or (code == 5 and not every)]
     if not every:

@@ -160,3 +160,126 @@ def test_a_checkpoint_of_another_run_is_refused(launched, tmp_path):
     shutil.copytree(first.out, tmp_path / "out")  # the shared run's folder stays as it was
     other = torchrun(tmp_path / "out", *DIGITS[:-1], "7", "--plan", "partial", timeout=120)
     assert other.returncode != 0 and "checkpoint of another run" in other.stderr
+
+
+# A torchrun summary as torch 2.13 prints it when a rank dies (trimmed): what RunFailed parses.
+SUMMARY = """
+============================================================
+zoo_patterns.transfer.distributed FAILED
+------------------------------------------------------------
+Failures:
+[1]:
+  time      : 2026-12-03_14:40:01
+  host      : ci
+  rank      : 0 (local_rank: 0)
+  exitcode  : 1 (pid: 11268)
+  error_file: <N/A>
+------------------------------------------------------------
+Root Cause (first observed failure):
+[0]:
+  time      : 2026-12-03_14:40:01
+  host      : ci
+  rank      : 1 (local_rank: 1)
+  exitcode  : -6 (pid: 11269)
+  error_file: <N/A>
+  traceback : Signal 6 (SIGABRT) received by PID 11269
+============================================================
+"""
+
+
+def test_run_failed_names_each_failed_rank_its_attempt_and_its_own_last_lines(tmp_path):
+    from zoo_patterns.transfer.distributed.launch import failed_ranks, rank_report
+
+    assert failed_ranks(SUMMARY) == [(0, 0, 1), (1, 1, -6)]
+    for attempt, text in ((0, "old attempt\n"), (1, "step 3\nterminate called after throwing an instance of 'X'\n")):
+        folder = tmp_path / "run_abc" / f"attempt_{attempt}" / "1"
+        folder.mkdir(parents=True)
+        (folder / "stderr.log").write_text(text)
+    report = rank_report(tmp_path, SUMMARY)
+    assert "rank 1 (exit -6, SIGABRT) in attempt_1: step 3 / terminate called" in report
+    assert "rank 0 (exit 1) in attempt_1: (it wrote nothing to stderr)" in report and "old attempt" not in report
+
+
+def test_launch_raises_run_failed_with_the_dead_rank_and_keeps_its_logs(tmp_path):
+    from zoo_patterns.transfer.distributed import RunFailed, launch
+
+    with pytest.raises(RunFailed) as failed:
+        launch(2, tmp_path / "out", plan="partial", epochs=2, env={"ZOO_PATTERNS_CRASH_ONCE": "1:1"}, timeout=180)
+    message = str(failed.value)
+    assert "rank 1 (exit -9, SIGKILL) in attempt_0: rank 1: killing myself during epoch 1" in message, message
+    assert (failed.value.logs / next(failed.value.logs.iterdir()).name / "attempt_0" / "1" / "stderr.log").exists()
+    shutil.rmtree(failed.value.logs)
+
+
+# Why ranks leave through `launch.leave` (os._exit after a store barrier), measured: once a DDP has been
+# built, destroy_process_group() no longer stops gloo's threads, so a normal exit tears the runtime down
+# around them. If a torch release fixes this, the test fails: then `leave` may go back to a plain exit.
+GLOO_THREADS_AFTER_DESTROY = r"""
+import os, sys
+os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=sys.argv[2], RANK="0", WORLD_SIZE="1")
+import torch, torch.distributed as dist
+dist.init_process_group("gloo")
+if sys.argv[1] == "ddp":
+    ddp = torch.nn.parallel.DistributedDataParallel(torch.nn.Linear(4, 2))
+    ddp(torch.randn(3, 4)).sum().backward()
+    del ddp
+else:
+    dist.all_reduce(torch.ones(3))
+dist.barrier()
+dist.destroy_process_group()
+import gc; gc.collect()
+names = [open(f"/proc/self/task/{t}/comm").read().strip() for t in os.listdir("/proc/self/task")]
+print(sorted(n for n in names if "gloo" in n))
+"""
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="reads thread names from /proc (Linux)")
+def test_after_ddp_destroy_process_group_leaves_gloo_threads_running():
+    import socket
+
+    seen = {}
+    for mode in ("collectives only", "ddp"):
+        with socket.socket() as s:  # a free port for this world of one
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        done = subprocess.run([sys.executable, "-c", GLOO_THREADS_AFTER_DESTROY, mode.split()[0], str(port)],
+                              capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert done.returncode == 0, done.stderr[-2000:]
+        seen[mode] = done.stdout.strip().splitlines()[-1]
+    assert seen["collectives only"] == "[]", seen
+    assert "gloo_tcp_loop" in seen["ddp"] and "pt_gloo_runloop" in seen["ddp"], seen
+
+
+def test_a_rank_waits_in_the_store_until_every_rank_has_finished():
+    import threading
+
+    import torch.distributed as dist
+
+    from zoo_patterns.transfer.distributed.launch import wait_for_every_rank
+
+    store = dist.HashStore()
+    late = threading.Timer(0.5, lambda: store.add("zoo-patterns/finished", 1))  # the other rank, 0.5 s later
+    late.start()
+    start = time.monotonic()
+    assert wait_for_every_rank(store, 2, timeout=30) and time.monotonic() - start >= 0.45
+    late.join()
+    assert not wait_for_every_rank(dist.HashStore(), 2, timeout=0.2), "a missing rank ends the wait, with False"
+
+
+def test_every_rank_leaves_through_leave_and_exits_with_its_code(tmp_path):
+    """Two ranks that finish 2 s apart both leave through leave(), which never returns."""
+    script = tmp_path / "rank.py"
+    script.write_text(
+        "import os, time, torch.distributed as dist\n"
+        "from zoo_patterns.transfer.distributed import leave\n"
+        "dist.init_process_group('gloo')\n"
+        "dist.barrier()\n"
+        "time.sleep(2.0 * dist.get_rank())  # rank 1 finishes 2 s later\n"
+        "print(f'rank {dist.get_rank()} leaving at {time.time():.3f}', flush=True)\n"
+        "leave(0)\n"
+        "raise SystemExit('unreachable: leave() must not return')\n"
+    )
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node=2", str(script)]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=180, env={**os.environ, "PYTHONPATH": os.getcwd()})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "unreachable" not in done.stderr and done.stdout.count("leaving at") == 2

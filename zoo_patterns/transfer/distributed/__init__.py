@@ -29,7 +29,7 @@ torchrun runs, and :func:`launch`, which runs it from Python).
 from __future__ import annotations
 
 from .contract import BN_MODES, CHECKPOINT, CRASH_ONCE, MODELS, PLANS, UsageError, World, check_args, parser
-from .launch import RunFailed, launch, main
+from .launch import RunFailed, launch, leave, main
 
 __all__ = ["BN_MODES", "CHECKPOINT", "CRASH_ONCE", "MODELS", "PLANS", "RunFailed", "UsageError", "World", "check_args",
-           "launch", "main", "parser"]  # fmt: skip
+           "launch", "leave", "main", "parser"]  # fmt: skip

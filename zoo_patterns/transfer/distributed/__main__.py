@@ -1,7 +1,9 @@
-"""``python -m zoo_patterns.transfer.distributed``: what each torchrun process runs."""
+"""``python -m zoo_patterns.transfer.distributed``: what each torchrun process runs.
 
-import sys
+A finished rank leaves through :func:`launch.leave` (every rank done, the group destroyed, then
+``os._exit``), not through a normal interpreter exit: see its docstring for why.
+"""
 
-from .launch import main
+from .launch import leave, main
 
-sys.exit(main())
+leave(main())
