@@ -175,8 +175,11 @@ def launch(
     if done.returncode or not results:
         errors = [line for line in stderr.splitlines() if line.startswith("error: [rank")]
         unique = dict.fromkeys(line.split("] ", 1)[-1] for line in errors)  # one line per message, not per rank
-        why = " | ".join(f"{m} ({len(errors)} of {nproc} ranks)" for m in unique)
-        why = why or rank_report(logs, stderr) or " | ".join(stderr.splitlines()[-5:])
+        if unique:  # the script refused its arguments on every rank: that line says it all
+            shutil.rmtree(logs, ignore_errors=True)
+            why = " | ".join(f"{m} ({len(errors)} of {nproc} ranks)" for m in unique)
+            raise RunFailed(f"torchrun exited with {done.returncode}: {why}")
+        why = rank_report(logs, stderr) or " | ".join(stderr.splitlines()[-5:])
         raise RunFailed(f"torchrun exited with {done.returncode}: {why} (each rank's output: {logs})", logs)
     shutil.rmtree(logs, ignore_errors=True)
     result = json.loads(results[-1])
