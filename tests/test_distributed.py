@@ -196,7 +196,8 @@ def test_run_failed_names_each_failed_rank_its_attempt_and_its_own_last_lines(tm
         folder.mkdir(parents=True)
         (folder / "stderr.log").write_text(text)
     report = rank_report(tmp_path, SUMMARY)
-    assert "rank 1 (exit -6, SIGABRT) in attempt_1: step 3 / terminate called" in report
+    assert "rank 1 (exit -6, SIGABRT) in attempt_1: terminate called after throwing" in report  # from the fatal line on
+    assert "step 3" not in report
     assert "rank 0 (exit 1) in attempt_1: (it wrote nothing to stderr)" in report and "old attempt" not in report
 
 

@@ -51,12 +51,13 @@ def leave(code: int = 0, timeout: float = 60.0) -> NoReturn:
     import torch.distributed as dist
     from torch.distributed.distributed_c10d import _get_default_store
 
-    if dist.is_initialized():
-        rank, world = dist.get_rank(), dist.get_world_size()
-        if not wait_for_every_rank(_get_default_store(), world, timeout):
-            print(f"error: [rank {rank}/{world}] not every rank finished within {timeout:.0f} s", file=sys.stderr)
-            code = code or 1
-        dist.destroy_process_group()
+    if not dist.is_initialized():  # refused before joining: no gloo threads, so a normal exit is safe
+        sys.exit(code)
+    rank, world = dist.get_rank(), dist.get_world_size()
+    if not wait_for_every_rank(_get_default_store(), world, timeout):
+        print(f"error: [rank {rank}/{world}] not every rank finished within {timeout:.0f} s", file=sys.stderr)
+        code = code or 1
+    dist.destroy_process_group()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
