@@ -305,8 +305,9 @@ for hub_name, (*_, acc) in unified.items():
 ratio = zp.card("digits-resnet18-gluon").num_params / zp.card("digits-cnn-torchhub").num_params
 print(f"ResNet-18 / digits CNN parameters: {ratio:.0f}x")
 assert 100 < ratio < 1000
-#
-# **Try changing this:** in the cell above, pass `layout=None` instead of `"NCHW"` for the
+
+# %% [markdown]
+# **Try changing this:** in the `unified` cell above, pass `layout=None` instead of `"NCHW"` for the
 # image models. The SavedModel's adapter now refuses the batch with a `SpecError` that says it
 # looks like NCHW and how to fix it, instead of TensorFlow failing inside the graph.
 
