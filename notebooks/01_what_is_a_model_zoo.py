@@ -123,11 +123,25 @@ print(f"paraphrase similarity {a @ b:.3f}, unrelated {a @ c:.3f}")
 assert a @ b > a @ c + 0.2
 
 # %% [markdown]
-# Silero VAD is TorchScript: it gives the probability that a 32 ms window of 16 kHz audio
-# holds speech. Half a second of silence should score near zero.
+# Silero VAD is [TorchScript](../docs/glossary.md#torchscript): it gives the probability that
+# a 32 ms window (512 samples) of 16 kHz audio holds speech. Half a second of silence should
+# score near zero.
+#
+# TorchScript is deprecated in the installed torch: `torch.jit.load`, which the loader calls for
+# this model, emits a `DeprecationWarning` naming `torch.export` as the replacement (lesson 03
+# shows it). `zp.quiet()` hides deprecation warnings, so the cell catches this one on purpose and
+# asserts it. Silero also ships an ONNX file, which the zoo serves as `silero-vad-onnx`.
 
 # %%
-vad = zp.load("silero-vad")
+import warnings
+
+with warnings.catch_warnings(record=True) as caught_warnings:
+    warnings.simplefilter("always")
+    vad = zp.load("silero-vad")
+deprecations = [str(w.message) for w in caught_warnings if issubclass(w.category, DeprecationWarning)]
+print("torch says:", *deprecations)
+assert isinstance(vad, torch.jit.ScriptModule)  # TorchScript: a saved torch program, no Python class needed
+assert any("torch.jit.load` is deprecated" in m for m in deprecations)
 vad.reset_states()
 silence = torch.zeros(1, 512)
 p_silence = max(float(vad(silence, 16000)) for _ in range(16))
@@ -277,21 +291,32 @@ for group, jobs in occupations.items():
 print("known biases on the card:", zp.card("minilm-l6").biases)
 
 # %% [markdown]
-# The six words split the way the stereotype would. That is all it shows. With three words per
-# group, even this perfect split is weak evidence: a permutation test asks how often a random
-# relabelling of the six words separates the groups as well, and there are only 20 ways to pick
-# three of six, so no outcome can give a p-value below 1/20 = 0.05.
+# The six words split the way the stereotype would: each "female" word sits closer to "a woman"
+# than every "male" word does (asserted below). That is all it shows. With three words per
+# group, even a perfect split is weak evidence. A [permutation test](../docs/glossary.md#permutation-test) asks how often a random
+# relabelling of the six words separates the groups at least as well as the real labels do.
+#
+# There are only 20 ways to pick three words of six, so we enumerate them all (an *exact* test)
+# and count the real split among them: p = (splits at least as extreme as the real one, the real
+# one included) / 20. Counting the real split is what makes it a valid p-value: under "the labels
+# do not matter", the real split is just one of the 20 equally likely ones. (Lesson 11 uses the
+# same convention; when there are too many arrangements to enumerate it samples them and uses
+# (1 + count) / (1 + samples), which is never zero, after Phipson and Smyth, 2010.) So no
+# outcome of six words can give a p-value below 1/20 = 0.05.
 
 # %%
 import itertools  # noqa: E402
 
 per_word = np.concatenate([embed([f"The {job}" for job in jobs]) @ (women - men) for jobs in occupations.values()])
 observed = per_word[:3].mean() - per_word[3:].mean()
-splits = [list(s) for s in itertools.combinations(range(6), 3)]
-relabelled = [per_word[s].mean() - np.delete(per_word, s).mean() for s in splits]
-p_value = float(np.mean([d >= observed - 1e-9 for d in relabelled]))
-print(f"{len(splits)} possible splits; the observed one is the most extreme: p = {p_value:.3f}")
-assert len(splits) == 20 and p_value >= 1 / len(splits)  # the floor: six words cannot give stronger evidence
+splits = [list(s) for s in itertools.combinations(range(6), 3)]  # every split, the real one (0, 1, 2) included
+relabelled = np.array([per_word[s].mean() - np.delete(per_word, s).mean() for s in splits])
+at_least_as_extreme = int((relabelled >= observed - 1e-12).sum())  # 1e-12: the real split recomputed may differ in the last bit
+p_value = at_least_as_extreme / len(splits)
+print(f"per word, sim(woman) - sim(man): {np.round(per_word, 3)}")
+print(f"{at_least_as_extreme} of {len(splits)} splits are at least as extreme as the real one: p = {p_value:.3f}")
+assert per_word[:3].min() > per_word[3:].max(), "the claim above: every 'female' word is closer to 'a woman' than every 'male' word"
+assert at_least_as_extreme == 1 and p_value == 1 / 20  # the real split is the most extreme, and still p = 0.05
 
 # %% [markdown]
 # So this probe is an anecdote, from one model and six words we chose. Lesson 11 tests the
@@ -308,7 +333,8 @@ assert len(splits) == 20 and p_value >= 1 / len(splits)  # the floor: six words 
 #   MiniLM head beat bag-of-words by more than 10 points, averaged over five draws.
 # - Every model has a domain, a set of frameworks and a history; check all three before use.
 #   The digits CNN was confident (above 0.7) on digits it never saw.
-# - Six words show an association, not a bias finding: no split of six words can give p < 0.05.
+# - Six words show an association, not a bias finding: the split was perfect, and an exact
+#   permutation test over all 20 splits still gives only p = 1/20 = 0.05.
 #   Lesson 11 measures bias with enough data to say something.
 #
 # **Exercise:** [exercises/01_what_is_a_model_zoo.ipynb](../exercises/01_what_is_a_model_zoo.ipynb) (its checks tell you at once whether you have it).

@@ -96,16 +96,20 @@ assert NAIVE["tiny-mlp"]() == "a different model"  # the first model is gone, an
 # The new one, and nobody was told. Three things go wrong with the naive registry as soon as a
 # catalogue grows:
 #
-# 1. registering a name twice **silently replaces** the first model (timm did this until its
-#    registry began to warn "Overwriting … in registry"; a warning still replaces the model);
+# 1. registering a name twice **silently replaces** the first model (timm did this until
+#    November 2023; its registry now warns "Overwriting … in registry" and still replaces the
+#    model: see section 5 for where this was read);
 # 2. a typo gives a bare `KeyError` with no help;
 # 3. there is nothing to search on: no task, no framework, no card.
 
+# %% [markdown]
+# `expect_error(KeyError)` runs the block, prints the error it raised, and fails the cell if
+# nothing was raised: a demonstration of an error that cannot go stale.
+
 # %%
-try:
+with zp.expect_error(KeyError) as typo:
     NAIVE["tiny-mpl"]
-except KeyError as err:
-    print("typo ->", repr(err))
+assert typo.error.args == ("tiny-mpl",)  # the bare key, and not a word of help
 
 # %% [markdown]
 # ## 2. The workbook's `Registry`
@@ -130,16 +134,12 @@ print(f"{len(lesson)} models registered; frameworks imported so far: {heavy or '
 assert not heavy
 
 # %%
-try:
+with zp.expect_error(DuplicateModelError):
     lesson.register("minilm-l6", lambda: None)
-except DuplicateModelError as err:
-    print("duplicate ->", err)
 
-try:
+with zp.expect_error(ModelNotFoundError) as unknown:
     lesson.get("digits-cnn-tf")
-except ModelNotFoundError as err:
-    print("unknown ->", err)
-    assert "digits-cnn-torch" in err.suggestions or "digits-cnn-keras" in err.suggestions
+assert "digits-cnn-torch" in unknown.error.suggestions or "digits-cnn-keras" in unknown.error.suggestions
 
 # %% [markdown]
 # ## 3. Searching the catalogue
@@ -204,16 +204,25 @@ assert entry.card.inputs[0].layout == "NCHW"
 #
 # | | timm | torchvision | transformers | this workbook |
 # |---|---|---|---|---|
-# | name → builder | `@register_model` on a function; `arch.tag` names pick weights | `@register_model`; weights are an enum per model | `MODEL_MAPPING`: config class → model class | `Registry.register` |
-# | duplicate name | overwritten, with a warning ("Overwriting … in registry"; silent in older releases) | raises | mapping keys are fixed in code | raises, unless `replace=True` |
-# | unknown name | `RuntimeError('Unknown model')` | `ValueError`, no suggestions | error naming the repo id | `ModelNotFoundError` with close matches |
-# | search | `list_models("res*", pretrained=True)` | `list_models(module)` | the Hub's search API | `list(pattern, task=, framework=, tags=, pretrained=)` |
-# | metadata | `PretrainedCfg` dataclass | `Weights(url, transforms, meta)` | `config.json` + model card | frozen `ModelCard` |
-# | lazy imports | no | no | yes: `_LazyModule` | yes: builders import on `build` |
+# | name → builder | `@register_model` on a function; `arch.tag` names pick weights | `@register_model`; weights are an enum per model | `MODEL_MAPPING_NAMES`: `model_type` → model class | `Registry.register` |
+# | duplicate name | overwritten, with a warning ("Overwriting … in registry"; silent before November 2023) | raises `ValueError` | `AutoConfig.register` / `AutoModel.register` raise `ValueError` unless `exist_ok=True` | raises, unless `replace=True` |
+# | unknown name | `RuntimeError('Unknown model (…)')` | `ValueError('Unknown model …')`, no suggestions | `ValueError('Unrecognized model identifier …')`, listing every known type | `ModelNotFoundError` with close matches |
+# | search | `list_models("res*", pretrained=True)` | `list_models(module)` | the Hub's search API (`HfApi.list_models`) | `list(pattern, task=, framework=, tags=, pretrained=)` |
+# | metadata | `PretrainedCfg` dataclass | `Weights(url, transforms, meta)` dataclass | `config.json` + model card | frozen `ModelCard` |
+# | lazy imports | no: `timm.models` imports every model module | no | yes: the package is a `_LazyModule` | yes: builders import on `build` |
 #
-# transformers is installed, so its design can be checked here: the **config picks the
-# class**. `AutoConfig` reads `config.json`, and a lazy mapping from `model_type` finds the
-# class to build, importing its module only then.
+# Where these come from. **transformers** is installed, so its column is measured in the next
+# two cells. **timm** and **torchvision** are not installed here (torchvision does not install
+# beside this torch), so their columns are a *reading* of their source, not a measurement:
+# timm's `timm/models/_registry.py` (`register_model`, `list_models`), `_factory.py`
+# (`create_model`) and `_pretrained.py` (`PretrainedCfg`) at version 1.0.29.dev0 (commit
+# `aa4b585`; the overwrite warning arrived in commit `ef72c3c`, November 2023), and
+# torchvision's `torchvision/models/_api.py` (`register_model`, `find_model`, `Weights`) at
+# commit `0209327`. If you install either, check a row yourself: register a name twice, ask for
+# a misspelt one.
+#
+# transformers' design: the **config picks the class**. `AutoConfig` reads `config.json`, and a
+# lazy mapping from `model_type` finds the class to build, importing its module only then.
 
 # %%
 from transformers import AutoConfig, AutoModel
@@ -226,6 +235,23 @@ built = AutoModel.from_config(config)
 assert type(built).__name__ == MODEL_MAPPING_NAMES[config.model_type] == "BertModel"
 
 # %% [markdown]
+# The rest of its column, measured: a second registration of a known `model_type` is refused
+# (unless `exist_ok=True`), a misspelt one gets a list of every known type rather than the
+# closest few, and the package itself is a lazy module that imports a model's code on first use.
+
+# %%
+import transformers  # noqa: E402
+
+with zp.expect_error(ValueError, match="already used"):
+    AutoConfig.register("bert", type(config))
+with zp.expect_error(ValueError, match="Unrecognized model identifier", quiet=True) as misspelt:
+    AutoConfig.for_model("bret")
+print(f"a misspelt model_type: {str(misspelt.error)[:90]}… ({len(str(misspelt.error)):,} characters)")
+print("type(transformers):", type(transformers).__name__)
+assert "bert" in str(misspelt.error) and len(str(misspelt.error)) > 1000  # every type listed, none singled out
+assert type(transformers).__name__ == "_LazyModule"
+
+# %% [markdown]
 # ## Summary
 #
 # - A registry maps a name to a builder *and* a [model card](../docs/glossary.md#model-card);
@@ -234,7 +260,8 @@ assert type(built).__name__ == MODEL_MAPPING_NAMES[config.model_type] == "BertMo
 #   `Registry` raises `DuplicateModelError` and suggests close names.
 # - Registering every zoo model imported no framework: builders import only when they build.
 # - A child registry sees its parent's models and adds its own; the parent is unchanged.
-# - transformers' registry is keyed by the config's `model_type`, which picks the class.
+# - transformers' registry is keyed by the config's `model_type`, which picks the class; it
+#   refuses a duplicate `model_type` and answers a typo with the full list (both measured).
 #
 # **Exercise:** [exercises/02_registry.ipynb](../exercises/02_registry.ipynb) (its checks tell you at once whether you have it).
 #

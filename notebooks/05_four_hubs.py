@@ -90,19 +90,24 @@ print(type(net).__name__, f"accuracy {timings['PyTorch Hub'][2]:.3f}")
 assert timings["PyTorch Hub"][2] > 0.95
 
 # %% [markdown]
-# Loading a hub model **runs the repository's code**. For GitHub sources torch.hub asks you to
-# trust the repository first (`trust_repo=`); `torch.hub.list` and `help` only work on GitHub.
-# Our loader runs this `hubconf.py` only after its sha256 matched the zoo's index.
+# Loading a hub model **runs the repository's code**: `torch.hub.load` imports `hubconf.py`
+# (`torch/hub.py`, `_load_local`). For GitHub sources it asks you to trust the repository first
+# (`trust_repo=`, `_check_repo_is_trusted`); `torch.hub.list` and `help` take only a GitHub
+# `owner/repo` and have no `source=` argument (`tests/test_claims.py` checks these three facts in
+# the installed `torch/hub.py`). Our loader runs this `hubconf.py` only after its sha256 matched
+# the zoo's index.
 
 # %% [markdown]
 # ## 2. TensorFlow Hub, and the Keras 3 break
 #
 # TF Hub serves [SavedModels](../docs/glossary.md#savedmodel) (TensorFlow's folder of graph,
 # weights and callable signatures). `tensorflow_hub.load` returns the SavedModel object, whose
-# signatures you call. This is a *live compatibility lesson*: tensorflow_hub 0.16 predates
-# Keras 3 and needed two repairs just to import here (`zoo_patterns.compat.import_tensorflow_hub`):
-# it imports `pkg_resources`, which setuptools removed, and it requires the separate `tf_keras`
-# (Keras 2) package.
+# signatures you call. This is a *live compatibility lesson*: the installed tensorflow_hub
+# needed two repairs just to import here (`zoo_patterns.compat.import_tensorflow_hub`). Its
+# `__init__.py` imports `pkg_resources` (in `_ensure_tf_install`), which the installed setuptools
+# no longer ships, and under Keras 3 it refuses to import unless the separate `tf_keras` (Keras 2)
+# package is installed (`_ensure_keras_2_importable`). `tests/test_claims.py` reads both in the
+# installed source and checks that `pkg_resources` is really gone.
 
 # %%
 from zoo_patterns.compat import import_tensorflow_hub  # noqa: E402
@@ -117,18 +122,16 @@ print("tensorflow_hub", hub.__version__, "-> signatures:", list(loaded.signature
 
 # %% [markdown]
 # Now the break. For years the way to put a TF Hub model *inside* a Keras model was
-# `hub.KerasLayer`. It is a Keras **2** layer (`tf_keras`), and a Keras 3 model refuses it:
+# `hub.KerasLayer`. It is a Keras **2** layer (`tensorflow_hub/keras_layer.py` does
+# `import tf_keras as keras`), and a Keras 3 model refuses it:
 
 # %%
 import keras  # noqa: E402
 
-try:
+with zp.expect_error(ValueError, match="keras.Layer", quiet=True) as kerasl:
     keras.Sequential([keras.Input((8, 8, 1)), hub.KerasLayer(saved_dir, signature="serving_default", output_key="output_0")])
-    kerasl_error = None
-except ValueError as exc:
-    kerasl_error = str(exc)
-print("keras", keras.__version__, "says:", kerasl_error[:150], "…")
-assert kerasl_error is not None and "keras.Layer" in kerasl_error
+print("keras", keras.__version__, "says:", str(kerasl.error)[:150], "…")
+assert any(base.__module__.startswith("tf_keras") for base in hub.KerasLayer.__mro__)  # a Keras 2 layer
 
 # %% [markdown]
 # The Keras 3 way is `keras.layers.TFSMLayer`, which wraps a SavedModel endpoint as a Keras 3
@@ -144,20 +147,71 @@ assert np.abs(out_tfsm - out_hub).max() <= 1e-6
 
 # %% [markdown]
 # The lesson generalises: a hub is only as usable as its client library's compatibility with
-# today's framework. TF Hub's library has had no release since Keras 3; its models still load,
-# but through TensorFlow's own APIs. (Kaggle Models now hosts the TF Hub catalogue.)
+# today's framework. tensorflow_hub's Keras layer is written for Keras 2, so inside a Keras 3
+# model its models load through TensorFlow's own APIs (`hub.load`, `TFSMLayer`) instead.
+#
+# **Is a SavedModel safe to load, like a weights file?** No: it is a TensorFlow *program*. Its
+# graph may hold any TensorFlow op, file reads and writes included, and calling a signature runs
+# them. It runs no Python, which is why it is safer than a pickle, but "no Python" is not "no
+# effects". Measured: a SavedModel whose function writes a file, saved, loaded with `hub.load`,
+# and called with no arguments.
+
+# %%
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import tensorflow as tf  # noqa: E402
+
+side_effect = Path(tempfile.mkdtemp(prefix="lesson05-")) / "written-by-a-savedmodel.txt"
+
+
+class Writer(tf.Module):
+    @tf.function(input_signature=[])
+    def __call__(self):
+        tf.io.write_file(str(side_effect), "a SavedModel's graph wrote this file")  # the path is baked into the graph
+        return tf.constant(0.0)
+
+
+tf.saved_model.save(Writer(), str(side_effect.parent / "writer"))
+assert not side_effect.exists()
+hub.load(str(side_effect.parent / "writer"))()  # load it as a user would, and call it
+print("after calling the loaded SavedModel:", side_effect.read_text())
+assert side_effect.read_text() == "a SavedModel's graph wrote this file"
 
 # %% [markdown]
 # ## 3. Hugging Face
 #
 # `from_pretrained` reads `config.json` first; the config names the architecture, which picks
-# the class (`BertModel` here). Pointed at a local directory it never touches the network.
+# the class (`BertModel` here). Pointed at a local directory it does not touch the network: the
+# cell counts every attempt to open a connection (`socket.connect` and name lookups) while it
+# loads, and asserts there were none.
 
 # %%
+import socket  # noqa: E402
+
 from transformers import AutoModel, AutoTokenizer  # noqa: E402
 
 hf_dir = str(zp.model_dir("minilm-l6"))
-(encoder, tokenizer), t_load = timed(lambda: (AutoModel.from_pretrained(hf_dir).eval(), AutoTokenizer.from_pretrained(hf_dir)))
+attempts, real_connect, real_lookup = [], socket.socket.connect, socket.getaddrinfo
+
+
+def refuse_connect(sock, address):
+    attempts.append(address)
+    raise OSError(f"lesson 05 blocked a connection to {address}")
+
+
+def refuse_lookup(host, *args, **kwargs):
+    attempts.append(host)
+    raise OSError(f"lesson 05 blocked a name lookup of {host}")
+
+
+socket.socket.connect, socket.getaddrinfo = refuse_connect, refuse_lookup
+try:  # no except: whatever happens, the real functions go back
+    (encoder, tokenizer), t_load = timed(lambda: (AutoModel.from_pretrained(hf_dir).eval(), AutoTokenizer.from_pretrained(hf_dir)))
+finally:
+    socket.socket.connect, socket.getaddrinfo = real_connect, real_lookup
+print("connections or lookups attempted while loading from a folder:", attempts)
+assert attempts == []
 sentences = ["My parcel has not arrived yet.", "The delivery still hasn't shown up.", "How do I reset my password?"]
 with torch.no_grad():
     batch = tokenizer(sentences, padding=True, return_tensors="pt")
@@ -174,10 +228,12 @@ assert paraphrase_gap > 0.3
 #
 # Gluon's zoo is a function, `get_model(name, **kwargs)`, over the architectures MXNet ships.
 # `pretrained=True` would fetch Apache's weights and check them against a **sha1 table inside
-# the library**, on every use: a hash check that torch.hub and TF Hub do not do by default,
-# and also why you cannot drop your own weights into its store. So the zoo's own weights go in
-# with `load_parameters`. (MXNet was retired by Apache in 2023; `zoo_patterns.compat` keeps
-# 1.9.1 running on today's numpy.)
+# the library**, on every use, a cache hit included (`mxnet/gluon/model_zoo/model_store.py`,
+# `get_model_file`; `tests/test_claims.py` calls it on a planted row). torch.hub checks a hash
+# only when asked (`check_hash=False` by default, measured in section 6) and TF Hub never does
+# (lesson 15 measures both on the wire). The table is also why you cannot drop your own weights
+# into its store. So the zoo's own weights go in with `load_parameters`. (MXNet was retired by
+# Apache in 2023; `zoo_patterns.compat` keeps 1.9.1 running on today's numpy.)
 
 # %%
 from zoo_patterns.compat import import_mxnet  # noqa: E402
@@ -242,10 +298,16 @@ for hub_name, (*_, acc) in unified.items():
 # a layout conversion, nothing else. The times are from this one run on this machine, so read
 # them as orders of magnitude. They differ by what each format must rebuild (a traced graph
 # for the SavedModel, a Python module for torch.hub, a tokenizer for the text model); the first
-# load in each framework also pays for importing its modules. The Gluon ResNet-18 has about
-# 300 times the parameters of the digits CNN, hence its longer predict time.
-#
-# **Try changing this:** in the cell above, pass `layout=None` instead of `"NCHW"` for the
+# load in each framework also pays for importing its modules. The Gluon ResNet-18 has a few
+# hundred times the parameters of the digits CNN (printed next), hence its longer predict time.
+
+# %%
+ratio = zp.card("digits-resnet18-gluon").num_params / zp.card("digits-cnn-torchhub").num_params
+print(f"ResNet-18 / digits CNN parameters: {ratio:.0f}x")
+assert 100 < ratio < 1000
+
+# %% [markdown]
+# **Try changing this:** in the `unified` cell above, pass `layout=None` instead of `"NCHW"` for the
 # image models. The SavedModel's adapter now refuses the batch with a `SpecError` that says it
 # looks like NCHW and how to fix it, instead of TensorFlow failing inside the graph.
 
@@ -253,16 +315,28 @@ for hub_name, (*_, acc) in unified.items():
 # ## 6. The comparison, side by side
 #
 # The article *Inside Model Zoo – Understanding Framework Architecture Patterns* compares the
-# hubs by ease of use, variety, community and features. The last
-# two columns were measured above, in this run, on this machine; the rest describe each
-# hub's public catalogue and client library.
+# hubs by ease of use, variety, community and features. The last two columns were measured
+# above, in this run, on this machine. The "integrity" column is read from the installed
+# clients: torch.hub's defaults are asserted in the next cell, the others are measured in
+# lesson 15. "Variety" and "community" describe the public services (as of 2026), not the
+# libraries, and are not measured here; Gluon's count is its installed sha1 table.
+#
+# Read torch.hub's row carefully: `load_state_dict_from_url` calls `torch.load` with
+# `weights_only=False` unless you pass `weights_only=True`, so a downloaded checkpoint is fully
+# unpickled (which can run code, lesson 15 shows how), and it checks a hash only with
+# `check_hash=True`.
 
 # %%
+import inspect  # noqa: E402
+
+hub_defaults = inspect.signature(torch.hub.load_state_dict_from_url).parameters
+print("torch.hub.load_state_dict_from_url defaults:", {k: hub_defaults[k].default for k in ("check_hash", "weights_only")})
+assert hub_defaults["check_hash"].default is False and hub_defaults["weights_only"].default is False
 features = {
-    "PyTorch Hub": ("one call; code-based entry points", "tens of repos (torchvision, YOLOv5, ...)", "GitHub repos", "repo code runs; trust prompt", "weights_only torch.load; hash only if asked"),
-    "TensorFlow Hub": ("hub.load; KerasLayer broken on Keras 3", "thousands, now on Kaggle Models", "Google, Kaggle", "SavedModel, TF only", "no hash check"),
-    "Hugging Face": ("from_pretrained; config picks class", "over a million models", "largest, open", "revisions, offline mode, safetensors", "content-addressed cache"),
-    "Gluon model zoo": ("get_model(name)", "about 30 vision nets", "retired (Apache, 2023)", "sha1 table in the library", "re-hash on every use"),
+    "PyTorch Hub": ("one call; code-based entry points", "tens of repos (torchvision, YOLOv5, ...)", "GitHub repos", "repo code runs; trust prompt", "full unpickle and no hash, unless asked"),
+    "TensorFlow Hub": ("hub.load; KerasLayer is Keras 2 only", "thousands, now on Kaggle Models", "Google, Kaggle", "SavedModel (a TF program), TF only", "no hash check"),
+    "Hugging Face": ("from_pretrained; config picks class", "over a million models", "largest, open", "revisions, offline mode, safetensors", "size check only; blobs named by hash"),
+    "Gluon model zoo": ("get_model(name)", f"{len(model_store._model_sha1)} files in its sha1 table", "retired (Apache, 2023)", "sha1 table in the library", "re-hash on every use"),
 }
 header = f"{'hub':16} | {'ease of use':40} | {'variety':40} | {'community':22} | {'features':36} | {'integrity':43} | load ms | predict ms"
 print(header)
@@ -276,10 +350,13 @@ assert set(features) == set(timings) == set(unified)
 # ## Summary
 #
 # - All four hubs can work offline from a local source, but each needs its own API, and two of
-#   them (TF Hub, Gluon) are frozen: a zoo's client library ages with its framework.
-# - Integrity checking differs widely, from none (TF Hub) to a hash on every use (Gluon).
-# - Code-based hubs (PyTorch Hub, `trust_remote_code` on Hugging Face) are flexible and a trust
-#   decision; file-based ones (SavedModel, safetensors) are not.
+#   them needed repairs here (tensorflow_hub to import at all, MXNet for today's numpy): a zoo's
+#   client library ages with its framework.
+# - Integrity checking differs widely, from none (TF Hub) to a hash on every use (Gluon);
+#   torch.hub hashes and restricts unpickling only when asked.
+# - Code-based hubs (PyTorch Hub's `hubconf.py`, `trust_remote_code` on Hugging Face) run Python
+#   you did not write, and are a trust decision. A SavedModel runs no Python but is still a
+#   program: calling one wrote a file here. Only plain weight files (safetensors) are data.
 # - An adapter layer, like `ZooModel`, is what lets one application use all of them; here the
 #   unified path gave exactly the accuracies of each hub's own API.
 #

@@ -105,7 +105,9 @@ print("convs:", [type(m).__name__ for m in convs], "| fc:", fc, "| head:", head)
 # parameters have `requires_grad=False`: `backward()` computes no gradient for them, so the
 # optimizer never moves them. The optimizer gets one
 # [parameter group](../docs/glossary.md#parameter-group) per trained layer group, each with its
-# own learning rate. `AdamW` with `weight_decay=0.0` is plain Adam; it is what `fit` uses.
+# own learning rate. `AdamW` with `weight_decay=0.0` takes exactly Adam's steps (`torch/optim/adamw.py`:
+# `AdamW` is `Adam` with decoupled weight decay, which is zero here; `tests/test_claims.py`
+# runs both and compares); it is what `fit` uses.
 
 # %%
 for p in convs.parameters():
@@ -121,7 +123,10 @@ before = {k: v.clone() for k, v in convs.state_dict().items()}  # to check, afte
 # %% [markdown]
 # Step three, the loop. `net.train()` turns dropout on, and then `convs.eval()` puts the frozen
 # block back in inference mode. Without that line BatchNorm would keep averaging the statistics
-# of ten new images into its running mean and variance, even though no weight gets a gradient.
+# of ten new images into its running mean and variance, even though no weight gets a gradient:
+# in training mode `BatchNorm2d` updates its running statistics in `forward`, whatever
+# `requires_grad` says (`torch/nn/modules/batchnorm.py`, `_BatchNorm.forward`; checked in
+# `tests/test_claims.py`, and by the "Try changing this" below).
 # Each epoch shuffles the ten images with a seeded generator and takes one step per batch.
 #
 # **Predict, then run:** after 30 epochs, will the frozen convolutions' *weights* have changed?

@@ -96,7 +96,9 @@ print("device torch sees:", zp.device(), "| backend on CPU: gloo (nccl when ever
 #    meet from the environment `torchrun` sets;
 # 2. **shard the data**: `DistributedSampler` shuffles the indices from the seed (every rank gets
 #    the same shuffle) and hands rank *r* every world-size-th one from position *r*; `set_epoch`
-#    makes each epoch's shuffle new, and the same on every rank;
+#    makes each epoch's shuffle new, and the same on every rank (it seeds with seed + epoch:
+#    `torch/utils/data/distributed.py`, `DistributedSampler.__iter__`, checked by calling it in
+#    `tests/test_claims.py`);
 # 3. **average the gradients**: `DistributedDataParallel` wraps the model, and `backward()` then
 #    averages every gradient across the ranks, so every rank takes the same optimiser step;
 # 4. **one writer**: only rank 0 saves the checkpoint and prints;
@@ -260,11 +262,15 @@ print("(one run, and it moves from run to run; each first train() in a process a
 # The full plan trains the convolutions too, and BatchNorm in training mode normalises with the mean
 # and variance of **its own** batch: 32 images in one process, 16 on each of two. Different numbers
 # go into every layer, so the runs drift apart. DDP also copies rank 0's running statistics to the
-# other ranks at every step (`broadcast_buffers`), so the saved statistics come from half the data.
+# other ranks before every forward pass (`forward_sync_buffers`, on by default; the older argument
+# `broadcast_buffers` is deprecated in the installed torch and warns), so the saved statistics come
+# from half the data (`torch/nn/parallel/distributed.py`, `DistributedDataParallel._sync_buffers`,
+# where rank 0 is the authoritative copy; `tests/test_claims.py` checks the default and the warning).
 #
 # Two fixes: `SyncBatchNorm` computes the statistics over all ranks (one more exchange per layer per
-# step, GPUs only), and **frozen statistics** keep the pretrained mean and variance (normalisation no
-# longer depends on the batch; common when fine-tuning with small batches).
+# step; its `forward` refuses a CPU tensor, `torch/nn/modules/batchnorm.py`, `SyncBatchNorm.forward`,
+# tested), and **frozen statistics** keep the pretrained mean and variance (normalisation no longer
+# depends on the batch; common when fine-tuning with small batches).
 #
 # Both runs are the script by hand: two processes from the `torchrun` job above, one in this kernel
 # (`bn="frozen"` leaves the trained layers, BatchNorm included, in `eval()` mode). The package's
@@ -295,13 +301,8 @@ assert diff_local > 1e-3 and diff_frozen <= 1e-5
 from zoo_patterns.transfer.distributed import UsageError, World, check_args, parser
 
 args = parser().parse_args(["--model", "digits-cnn-torch", "--plan", "full", "--bn", "sync", "--out", str(work / "sync")])
-try:
+with zp.expect_error(UsageError, match="GPUs only"):
     check_args(args, World(rank=0, size=2, local_rank=0, local_size=2))
-    sync_error = None
-except UsageError as exc:
-    sync_error = str(exc)
-print(sync_error)
-assert sync_error is not None and "GPUs only" in sync_error
 
 # %% [markdown]
 # On a GPU machine `--bn sync` converts every BatchNorm with `torch.nn.SyncBatchNorm.convert_sync_batchnorm`
@@ -364,8 +365,14 @@ assert "world-size-2" in card.tags and net.head.out_features == 10
 # |---|---|---|
 # | PyTorch | `torch.distributed` + `DistributedDataParallel` (this lesson) | `torchrun` |
 # | Keras 3 | `keras.distribution.DataParallel` (JAX backend); on TensorFlow, `tf.distribute.MirroredStrategy` / `MultiWorkerMirroredStrategy` | one process per machine, `TF_CONFIG` for several |
-# | MXNet Gluon | `gluon.Trainer(..., kvstore="dist_sync")`, gradients pushed to parameter servers | `tools/launch.py` (scheduler, servers, workers) |
+# | MXNet Gluon | `gluon.Trainer(..., kvstore="dist_sync")`, gradients pushed to parameter servers | the MXNet repository's `tools/launch.py` (scheduler, servers, workers; not in the pip wheel) |
 # | Hugging Face | `accelerate` wraps the same `torch.distributed` (and DeepSpeed, FSDP) | `accelerate launch` |
+#
+# The first two rows' Keras and MXNet names are in the installed libraries (`tests/test_claims.py`
+# checks that `keras.distribution.DataParallel`, `tf.distribute.MirroredStrategy` and
+# `MultiWorkerMirroredStrategy` exist, that Keras's TensorFlow distribution backend is marked a
+# prototype "DO NOT USE" while its JAX one is complete, and that MXNet's kvstore documents
+# `dist_sync`). `accelerate` is not installed here, so its row is not checked.
 #
 # ## Summary
 #

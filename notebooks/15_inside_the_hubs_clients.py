@@ -175,9 +175,57 @@ link = repo_dir / "snapshots" / commit / "model.safetensors"
 assert link.is_symlink() and os.readlink(link) == f"../../blobs/{weights['sha256']}"
 
 # %% [markdown]
+# The same folder as a picture, drawn from what is on disk: every arrow below is read from the
+# cache (a ref's content, or a symlink's target), none is typed in.
+
+# %%
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def hf_cache_arrows(repo: Path) -> tuple[dict, dict]:
+    """What the cache folder says: refs (name -> commit) and snapshot links (commit/path -> blob name)."""
+    refs = {p.relative_to(repo / "refs").as_posix(): p.read_text() for p in sorted((repo / "refs").rglob("*")) if p.is_file()}
+    links = {}
+    for p in sorted((repo / "snapshots").rglob("*")):
+        if p.is_symlink():
+            target = (p.parent / os.readlink(p)).resolve()
+            assert target.parent == (repo / "blobs").resolve() and target.is_file(), f"{p} points outside blobs/"
+            links[p.relative_to(repo / "snapshots").as_posix()] = target.name
+    return refs, links
+
+
+def draw_hf_cache(repo: Path, ax) -> None:
+    refs, links = hf_cache_arrows(repo)
+    blobs = sorted(p.name for p in (repo / "blobs").iterdir())
+    rows = max(len(links), len(blobs)) + 1
+    box = {"boxstyle": "round,pad=0.3", "fc": "white", "ec": "grey"}
+    y_of_blob = {b: rows - 1 - i for i, b in enumerate(blobs)}
+    for i, (ref, target) in enumerate(refs.items()):
+        ax.text(0, rows - i, f"refs/{ref}\n= {target[:10]}…", ha="center", va="center", bbox=box, fontsize=8)
+        ax.annotate("", (0.68, rows), (0.32, rows - i), arrowprops={"arrowstyle": "->", "color": "tab:green"})
+    commits = sorted({k.split("/", 1)[0] for k in links})
+    ax.text(1, rows, "snapshots/" + ", ".join(c[:10] + "…" for c in commits) + "/", ha="center", va="center", bbox=box, fontsize=8)
+    for i, (path, blob) in enumerate(links.items()):
+        y = rows - 1 - i
+        ax.text(1, y, path.split("/", 1)[1], ha="center", va="center", bbox={**box, "ec": "tab:blue"}, fontsize=8)
+        ax.annotate("", (1.68, y_of_blob[blob]), (1.32, y), arrowprops={"arrowstyle": "->", "color": "tab:blue"})
+    for blob, y in y_of_blob.items():
+        ax.text(2, y, f"blobs/{blob[:16]}…\n{(repo / 'blobs' / blob).stat().st_size:,} B", ha="center", va="center", bbox=box, fontsize=8)
+    ax.set(xlim=(-0.6, 2.6), ylim=(-0.8, rows + 0.8), title=f"{repo.name}: refs -> snapshot (a folder of symlinks) -> blobs")
+    ax.axis("off")
+
+
+refs, links = hf_cache_arrows(repo_dir)
+fig, ax = plt.subplots(figsize=(10, 0.6 * (len(links) + 2)))
+draw_hf_cache(repo_dir, ax)
+plt.show()
+print(f"{len(refs)} ref, {len(links)} symlinks, {len({*links.values()})} blobs")
+assert refs == {"main": commit} and set(links.values()) == {p.name for p in (repo_dir / "blobs").iterdir()}
+
+# %% [markdown]
 # **Predict, then run:** A second `snapshot_download` of `main`: how many requests? And
-# `hf_hub_download` pinned to the commit id? (HUBS.md's rule: a 40-hex revision already in the
-# cache needs nothing from the server.)
+# `hf_hub_download` pinned to the commit id? (The rule, in [docs/hubs.md](../docs/hubs.md): a
+# 40-hex revision already in the cache needs nothing from the server.)
 
 # %%
 client(f"""
@@ -236,8 +284,9 @@ assert offline["params"] == sum(int(w.size) for w in zoo_weights.values()) and r
 #
 # A TF Hub handle is a URL. `hub.load(handle)` appends `?tf-hub-format=compressed`, GETs a
 # tar.gz with plain urllib (no hash, no size check), and unpacks it into a folder named
-# `sha1(handle)`. The handle includes host and port, so the same model on another port is a
-# cache miss.
+# `sha1(handle)` (`tensorflow_hub/compressed_module_resolver.py`, `HttpCompressedFileResolver`
+# and `_module_dir`; `tests/test_claims.py` reads them). The handle includes host and port, so the
+# same model on another port is a cache miss.
 
 # %%
 handle = url + "tfhub/digits-cnn-savedmodel"
@@ -283,7 +332,10 @@ assert server.requests[-1].startswith(f"GET /mxnet/gluon/models/digits-cnn-gluon
 # `load_state_dict_from_url(url, check_hash=True)` takes the expected hash from the `-<hex>.`
 # part of the file name **in the URL you gave it**, and calls `torch.load` on the file. So
 # torch.hub needs `torch.load`'s format: a zip holding a *pickle*, and unpickling can run code.
-# `weights_only=True` (the default since torch 2.6) unpickles only tensors and plain containers.
+# `weights_only=True` unpickles only tensors and plain containers. It is `torch.load`'s default
+# in the installed torch, but **not** `load_state_dict_from_url`'s: that one passes
+# `weights_only=False` unless you ask (lesson 05 asserts the default; the next cells show what
+# it lets through). So every call here passes `weights_only=True`.
 # The zoo stores no pickle: `/torchhub/<name>.pth` redirects to a hash-named state dict that the
 # server converts from the safetensors weights, in memory.
 
@@ -291,7 +343,7 @@ assert server.requests[-1].startswith(f"GET /mxnet/gluon/models/digits-cnn-gluon
 th = client("""
     import json, os, torch, urllib.request
     plain = urllib.request.urlopen(os.environ["HF_ENDPOINT"] + "/torchhub/digits-cnn-torch.pth").url  # follows the 302
-    sd = torch.hub.load_state_dict_from_url(plain, check_hash=True, progress=False)
+    sd = torch.hub.load_state_dict_from_url(plain, check_hash=True, weights_only=True, progress=False)
     print(json.dumps({"hashed": plain, "tensors": len(sd), "cached": os.listdir(os.path.join(os.environ["TORCH_HOME"], "hub", "checkpoints"))}))
 """)
 th_log = requests()
@@ -300,10 +352,12 @@ hashed_file = th["hashed"].rsplit("/", 1)[1]
 assert th["cached"] == [hashed_file] and [line for line in th_log if "/torchhub/" in line][0].startswith("GET /torchhub/digits-cnn-torch.pth 302")
 
 # %% [markdown]
-# And what `weights_only` guards against: a pickle that carries an object whose class runs code.
+# And what `weights_only` guards against: a pickle that carries an object whose class runs code
+# (here a harmless `print`; it could be anything). `torch.load` with its default refuses it;
+# `load_state_dict_from_url` with *its* default runs it.
 
 # %%
-import io  # noqa: E402
+import pickle  # noqa: E402
 
 import torch  # noqa: E402
 
@@ -313,16 +367,15 @@ class Payload:
         return (print, ("this ran while unpickling",))
 
 
-buf = io.BytesIO()
-torch.save({"w": torch.zeros(2), "extra": Payload()}, buf)
-buf.seek(0)
-try:
-    torch.load(buf, weights_only=True)
-    refused = None
-except Exception as exc:  # pickle.UnpicklingError
-    refused = type(exc).__name__
-print("weights_only=True refused it:", refused)
-assert refused == "UnpicklingError"
+evil = work / "evil" / "checkpoint.pth"
+evil.parent.mkdir(exist_ok=True)
+torch.save({"w": torch.zeros(2), "extra": Payload()}, evil)
+with zp.expect_error(pickle.UnpicklingError, quiet=True):
+    torch.load(evil)  # the default: weights_only=True
+print("torch.load(file): refused")
+ran = torch.hub.load_state_dict_from_url(evil.as_uri(), model_dir=str(work / "evil" / "cache"), progress=False)
+print("load_state_dict_from_url(file URL) returned:", ran)
+assert ran["extra"] is None  # print's return value: the payload ran
 
 # %% [markdown]
 # **Predict, then run:** The server now corrupts the hash-named file. A user who passes the
@@ -333,7 +386,7 @@ bad = server.fault("/torchhub/digits-cnn-torch-*.pth", "corrupt")
 trap = client(f"""
     import json, torch
     from safetensors.torch import load_file
-    sd = torch.hub.load_state_dict_from_url("{url}torchhub/digits-cnn-torch.pth", model_dir="{work / 'trap'}", check_hash=True, progress=False)
+    sd = torch.hub.load_state_dict_from_url("{url}torchhub/digits-cnn-torch.pth", model_dir="{work / 'trap'}", check_hash=True, weights_only=True, progress=False)
     ref = load_file("{zoo / 'digits-cnn-torch' / index['digits-cnn-torch']['version'] / 'model.safetensors'}")
     print(json.dumps({{"same": all(torch.equal(sd[k], ref[k]) for k in ref)}}))
 """)
@@ -363,9 +416,10 @@ print("expected", weights["sha256"][:16], "| got", hand["sha256"][:16], "| store
 assert hand["sha256"] != weights["sha256"] and hand["blob"] == weights["sha256"]  # bad bytes under the good name
 
 # %% [markdown]
-# The client checks only the size, so the corrupted body is stored as the blob named after the
-# expected hash: every later load serves it. (`HfApi.verify_repo_checksums` would find it, from
-# the tree's sha256s.) Now every cell. Each framework's client runs in its own process; for each row it
+# The client checks only the size (`huggingface_hub/file_download.py`, `http_get`: "Consistency
+# check failed: file should be of size …"), so the corrupted body is stored as the blob named
+# after the expected hash: every later load serves it. (`HfApi.verify_repo_checksums` would find
+# it, from the tree's sha256s; `tests/test_claims.py` checks both in the installed client.) Now every cell. Each framework's client runs in its own process; for each row it
 # fetches into a fresh cache under the fault, then once more with the server healthy:
 #
 # - **raised**: the call failed, and the next was right; **recovered**: the call was right anyway;
@@ -409,11 +463,13 @@ server.stop()
 # %% [markdown]
 # ## Summary
 #
-# - Each hub is a URL convention, a cache layout and an integrity check. huggingface_hub: API
+# - Each hub is a URL convention, a cache layout and an integrity check ([docs/hubs.md](../docs/hubs.md)
+#   gathers them in one page). huggingface_hub: API
 #   → tree → HEAD (commit, ETag, size) → GET; a content-addressed cache of symlinks; a size
 #   check only. TF Hub: a handle URL, a `sha1(handle)` folder, no check. MXNet: a sha1 table in
 #   the library, checked on every use. torch.hub: a hash in the file name, checked only when
-#   asked, and only from the URL you typed.
+#   asked, and only from the URL you typed; and it unpickles fully unless you pass
+#   `weights_only=True`, which let a payload run here.
 # - A pinned commit and offline mode need no server at all.
 # - Measured here: only the workbook's loader and MXNet's store never hand back bad bytes from
 #   a corrupted cache; huggingface_hub and torch.hub without `check_hash` serve a corrupted

@@ -123,12 +123,15 @@ for name, x in candidates().items():
 #> refused = ____
 refused = {"one image, no batch axis", "raw pixels 0..16", "integer pixels", "a torch tensor", "a NaN pixel"}
 # float64 is a float: the spec compares the dtype's kind and casts it; a batch of one matches the free batch axis.
+outcome = {}
 for name, x in candidates().items():
     try:
         model.predict(x)
-        print(f"{name:26} accepted")
+        outcome[name] = "accepted"
     except SpecError as error:
-        print(f"{name:26} refused: {str(error).splitlines()[0]}")
+        outcome[name] = f"refused: {str(error).splitlines()[0]}"
+    print(f"{name:26} {outcome[name]}")
+assert {name for name, said in outcome.items() if said.startswith("refused")} == refused  # the answer, measured
 # END SOLUTION
 
 # %% tags=["check"]

@@ -164,7 +164,7 @@ def format_table(table: dict) -> str:
     return "\n".join(lines)
 
 
-# Measured with huggingface_hub 2.4, tensorflow_hub 0.16.1 (TF 2.21), mxnet 1.9.1 and torch 2.13 (HUBS.md).
+# Measured with huggingface_hub 2.4, tensorflow_hub 0.16.1 (TF 2.21), mxnet 1.9.1 and torch 2.13 (docs/hubs.md).
 # A new client release that changes a cell makes lesson 15 and tests/test_hubs.py fail and name the cell.
 EXPECTED = {
     "truncated body": {

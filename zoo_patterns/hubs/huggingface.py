@@ -1,4 +1,4 @@
-"""The Hugging Face Hub's protocol, as huggingface_hub's client asks it (lesson 15; facts in HUBS.md).
+"""The Hugging Face Hub's protocol, as huggingface_hub's client asks it (lesson 15; facts in docs/hubs.md).
 
 Every model of the zoo is the repo ``zoo-patterns/<name>``. The client asks,
 in order:
