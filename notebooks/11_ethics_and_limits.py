@@ -24,7 +24,7 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # 11 · Ethics and limits
 #
-# **Time:** about 30 minutes; the cells run in about 50 s on a laptop CPU, most of it the counterfactual audit.
+# **Time:** about 30 minutes; the cells run in about 50 s on a laptop CPU, most of it training the router and running it on the 2,800 messages of the counterfactual audit.
 #
 # **Prerequisites:** lessons 01 and 07 (model cards, and the help-desk router built on MiniLM);
 # what a p-value is.
@@ -34,7 +34,8 @@ if "google.colab" in sys.modules:
 # - compute a word's association score by hand, and test an association test where the answer
 #   is known before trusting it;
 # - run SEAT on MiniLM and say which claims its effect sizes and p-values support and which not;
-# - audit a classifier counterfactually: flip rates, and accuracy by group with bootstrap intervals;
+# - audit a classifier counterfactually: flip rates, and accuracy by group with bootstrap intervals,
+#   both written by hand and then checked against the package's audit;
 # - record an audit in a model card, and check the zoo's provenance and licences.
 #
 # A pretrained model learned from someone else's data, and it keeps what that data taught it,
@@ -89,9 +90,16 @@ assert abs(by_hand - library) < 1e-6
 
 # %% [markdown]
 # The test statistic adds s over X and subtracts it over Y; the **effect size** divides the gap in
-# means by the standard deviation of s over all target words; the **p-value** is the share of all
-# equal-size re-splits of X ∪ Y whose statistic is larger than the observed one. If the labels
-# "X" and "Y" meant nothing, the observed split would be a typical one.
+# means by the standard deviation of s over all target words; the **[p-value](../docs/glossary.md#permutation-test)** is the share of all
+# equal-size re-splits of X ∪ Y whose statistic is at least as large as the observed one. If the
+# labels "X" and "Y" meant nothing, the observed split would be a typical one.
+#
+# One convention, the same as lesson 01's: the observed split is one of the arrangements, so it is
+# counted too. When every split is enumerated (as here), p = (splits at least as extreme, the
+# observed one included) / (all splits), so p is never below 1 / (number of splits): no test can
+# claim more than its arrangements allow. When there are too many splits to enumerate, `weat`
+# samples them instead and reports p = (1 + count) / (1 + samples) (Phipson & Smyth, 2010): the
+# observed split is added once to the count and to the total, so a sampled p is never 0.
 #
 # Before trusting `weat` on a real model, test it where the answer is known: synthetic vectors in
 # which X was built near A. A slow reference written with loops must agree with it, and the
@@ -131,7 +139,7 @@ print(f"weat:      {result.summary()}")
 print(f"reference: effect size {effect_slow:+.3f}, statistic {stat_slow(X, Y):+.4f}, {len(null)} partitions")
 assert abs(result.statistic - stat_slow(X, Y)) < 1e-9 and abs(result.effect_size - effect_slow) < 1e-9
 assert result.exact and result.partitions == len(null) == 252
-assert result.p_value == np.mean(null > result.statistic + 1e-12)  # the p-value IS the permutation distribution
+assert result.p_value == np.mean(null >= result.statistic - 1e-12)  # the p-value IS the permutation distribution
 assert result.effect_size > 1 and result.p_value < 0.01  # the planted association is found
 
 # %% [markdown]
@@ -187,20 +195,21 @@ assert names.effect_size > 0.8 and names.p_value < 0.01
 # ### Claims the data cannot support
 #
 # **"MiniLM ties male words to science."** With the gendered family terms (father, sister, ...) the
-# science-arts test gives a moderate effect size but a p-value above 0.05: about one random re-split
-# in twelve sits further apart. Eight words cannot carry that claim. The template choice matters
+# science-arts test gives a moderate effect size but a p-value above 0.05: more than one random
+# re-split in twenty sits at least as far apart (the cell prints how many). Eight words cannot carry that claim. The template choice matters
 # too: the career-family effect of the same terms is more than twice as large on bare words as
 # in templates. A number that moves this much with the method is not a property of the model alone.
 #
 # **Fewer words make it worse.** With three words per set there are only C(6, 3) = 20 partitions.
-# A p-value of 0 then means "the most extreme of 20 splits", something that happens by chance one
-# time in 20, and the next possible value is 0.05. A test this small cannot reach any stricter
-# level, whatever the model does.
+# The smallest p-value possible is then 1/20 = 0.05, "the most extreme of 20 splits", something
+# that happens by chance one time in 20, and p moves in steps of 0.05. A test this small cannot
+# reach any stricter level, whatever the model does.
 
 # %%
 terms = seat["male-female terms/science-arts"]
 print(f"male-female terms / science-arts: {terms.summary()}")
-assert terms.p_value > 0.05
+print(f"  {round(terms.p_value * terms.partitions):,} of {terms.partitions:,} re-splits sit at least as far apart: about one in {1 / terms.p_value:.0f}")
+assert 0.5 <= terms.effect_size < 0.8 and terms.p_value > 0.05  # moderate (0.5 to 0.8 standard deviations), not significant
 moved = bare["male-female terms/career-family"].effect_size / seat["male-female terms/career-family"].effect_size
 print(f"career-family, terms: bare words give {moved:.1f}x the effect size of templates")
 assert moved > 2
@@ -218,21 +227,98 @@ assert few.exact and few.partitions == 20
 # to you. …", "I am writing for my father. …", "I am a Nigerian customer. …"). The problem is the
 # same, so the right queue is the same. We measure:
 #
-# - the **flip rate**: how often the label moves away from the label of the untouched message;
+# - the **[flip rate](../docs/glossary.md#flip-rate)**: how often the label moves away from the label of the untouched message;
 # - **accuracy by group**, with fairlearn's `MetricFrame` and 95%
 #   [bootstrap intervals](../docs/glossary.md#bootstrap-interval) (300 resamples here to keep the
 #   lesson quick; use 1000 or more for a report).
 #
 # The router is trained once (seed 0), so every number below is about this one router.
+#
+# ### By hand first
+#
+# The flip rate needs nothing but a loop: rewrite every message with every term, predict, and
+# compare with the prediction for the untouched message. The router is deterministic, so
+# `predict` below remembers each text's label: the package's audit further down asks for the
+# same 2,700 rewritten messages and gets them without a second pass through MiniLM.
 
 # %%
+from zoo_patterns.data.words import FRAMES, IDENTITY
 from zoo_patterns.datasets import helpdesk_task
 from zoo_patterns.transfer.text import fit, text_plan
 
 split = helpdesk_task()
 router, history = fit(text_plan(len(split.labels)), split, progress=False)
-report = counterfactual_audit(router.predict, split.test_texts, split.y_test, n_boot=300, seed=0)
+messages, y_true = list(split.test_texts), np.asarray(split.y_test)
+label_of = {}
+
+
+def predict(texts):
+    """The router's label for each text, each distinct text run through MiniLM once."""
+    new = [t for t in dict.fromkeys(texts) if t not in label_of]
+    if new:
+        label_of.update(zip(new, router.predict(new), strict=True))
+    return np.array([label_of[t] for t in texts])
+
+
+original = predict(messages)
+flip_by_hand = {}  # (dimension, group) -> share of (term, message) pairs whose label moved
+for dim, groups in IDENTITY.items():
+    for group, terms in groups.items():
+        moved = [predict([FRAMES[dim].format(term=term, msg=m) for m in messages]) != original for term in terms]
+        flip_by_hand[dim, group] = float(np.mean(moved))
+print(f"{len(label_of)} texts predicted; flip rates by hand:", {f"{d}/{g}": round(r, 3) for (d, g), r in flip_by_hand.items()})
+
+# %% [markdown]
+# The interval is a **bootstrap**: draw the table's rows again, with replacement, as many rows as
+# it has; compute each group's accuracy on that resample; repeat; the middle 95% of those
+# accuracies is the interval. The table has one row per message and group: each group's
+# variant of the message, its terms taken in turn (term k for messages k, k + 4, ...), so a
+# group's 100 rows are 100 different messages. fairlearn draws from the whole table at once (every
+# group's rows together) and seeds each resample with a number drawn from the one seed it is
+# given; the next cell does exactly that for the names, so that its numbers can be compared.
+
+# %%
+def bootstrap_accuracy(dim, n_boot=300, seed=0):
+    """{group: (accuracy, 2.5% quantile, 97.5% quantile)} of the router on one dimension's table."""
+    groups = IDENTITY[dim]
+    rows = [(group, FRAMES[dim].format(term=terms[i % len(terms)], msg=m), y_true[i])
+            for i, m in enumerate(messages) for group, terms in groups.items()]  # fmt: skip
+    group_of = np.array([g for g, _, _ in rows])
+    correct = predict([text for _, text, _ in rows]) == np.array([y for _, _, y in rows])
+    seeds = np.random.default_rng(seed).integers(0, np.iinfo(np.uint32).max, size=n_boot, dtype=np.uint32)
+    resampled = []
+    for s in seeds:
+        pick = np.random.RandomState(s).choice(len(rows), size=len(rows), replace=True)  # rows drawn with replacement
+        resampled.append([correct[pick][group_of[pick] == g].mean() for g in groups])
+    low, high = np.nanquantile(resampled, [0.025, 0.975], axis=0)
+    return {g: (correct[group_of == g].mean(), lo, hi) for g, lo, hi in zip(groups, low, high, strict=True)}
+
+
+names_by_hand = bootstrap_accuracy("name")
+for group, (acc_, lo, hi) in names_by_hand.items():
+    print(f"{group:7} accuracy {acc_:.3f}, 95% interval [{lo:.3f}, {hi:.3f}] (by hand, 300 resamples)")
+
+# %% [markdown]
+# Now the package's `counterfactual_audit`, given the same `predict`, the same 300 resamples and
+# the same seed, for every dimension at once. Its flip rates and the names' intervals must be
+# the numbers above, exactly.
+
+# %%
+report = counterfactual_audit(predict, messages, y_true, n_boot=300, seed=0)
 print(f"router accuracy on the untouched test messages: {report.original_accuracy:.2f} ({report.n_messages} messages)")
+package_flips = {(r.dimension, r.group): r.flip_rate for r in report.flip_rates("group").itertuples()}
+package_names = {r.group: (r.accuracy, r.ci_low, r.ci_high) for r in report.accuracy_table().itertuples() if r.dimension == "name"}
+print("largest difference from the hand-written numbers:",
+      max(abs(a - b) for k in flip_by_hand for a, b in [(flip_by_hand[k], package_flips[k])]),
+      max(abs(a - b) for g in names_by_hand for a, b in zip(names_by_hand[g], package_names[g], strict=True)))  # fmt: skip
+assert package_flips == flip_by_hand and package_names == names_by_hand
+
+# %% [markdown]
+# The report holds every rewritten message with its prediction, so the flip rates can be read
+# per term, per group, and as disagreement (the share of messages whose variants do not all get
+# the same label):
+
+# %%
 print(report.variants.sample(3, random_state=0)[["dimension", "term", "text"]].to_string(index=False))
 flips = report.flip_rates("group")
 print(flips.pivot_table(index="dimension", columns="group", values="flip_rate", sort=False).round(3).fillna("").to_string())
@@ -395,7 +481,12 @@ print(sorted({c.provenance.origin for c in zoo_cards if "CC BY" in c.provenance.
 #   effect size above 0.8 and p < 0.01. The science-arts test with gendered terms did not reach
 #   p < 0.05, and their career-family effect moved more than twofold between bare words and
 #   templates: claims these eight-word tests cannot carry.
-# - Identity terms that should change nothing moved more than a tenth of the labels for some terms;
+# - The flip rate is a loop and a comparison; the bootstrap interval is "draw the rows again, with
+#   replacement, and take the middle 95% of the accuracies". Written by hand with the same seed,
+#   both gave exactly the numbers of `counterfactual_audit` (fairlearn's `MetricFrame` inside).
+# - A permutation p-value counts the observed split among the arrangements: exact enumeration
+#   gives p = (at least as extreme) / (all), so three words per set cannot go below 1/20.
+# - Identity terms that should change nothing moved more than a tenth of the labels for some groups;
 #   with 100 messages, each group's accuracy interval was more than eight points wide, too wide to
 #   show small differences between groups.
 # - A small test can show a large association; it cannot show that something is absent. Write the

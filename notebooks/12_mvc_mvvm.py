@@ -43,7 +43,7 @@ if "google.colab" in sys.modules:
 # a progress bar, a prediction. This lesson builds that application, a **zoo browser**, twice,
 # on the same model layer:
 #
-# - **MVC**: a *passive view* draws what it is told and reports clicks; a *controller* handles
+# - **MVC**: a *[passive view](../docs/glossary.md#passive-view)* draws what it is told and reports clicks; a *controller* handles
 #   each click, calls the model, and pushes every result back into the view.
 # - **MVVM**: a *view model* holds the screen's state as observable traits (`query`, `results`,
 #   `card_markdown`, `progress`...); views *bind* to those traits and call its commands. The
@@ -51,7 +51,8 @@ if "google.colab" in sys.modules:
 #
 # ipywidgets is itself MVC across two processes: each widget is a model in the kernel, synced
 # over comm messages (Jupyter's channel between the kernel and the page)
-# to a view in the browser. traitlets' [`observe`](../docs/glossary.md#observe) (call a function
+# to a view in the browser (a `Text` names its `TextModel` and its `TextView`, and holds a comm:
+# `ipywidgets/widgets/widget.py`, class `Widget`). traitlets' [`observe`](../docs/glossary.md#observe) (call a function
 # when a trait changes), [`link`](../docs/glossary.md#link) (keep two traits equal, both ways) and
 # [`dlink`](../docs/glossary.md#dlink) (copy one trait to another, one way) are the data binding
 # MVVM needs. We measure what each pattern buys: what changes when the view changes,
@@ -61,6 +62,7 @@ if "google.colab" in sys.modules:
 # %%
 import ast
 import inspect
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -102,10 +104,127 @@ assert prediction.rows[0][0] == "digit 3"
 # %% [markdown]
 # ## 2. MVC: a passive view and a controller
 #
-# `MVCView` only draws (`show_results`, `show_card`, `show_progress`...) and reports what the user
-# did (`on_search`, `on_select`, `on_load`...). `MVCController` subscribes to those events, calls
-# the model, keeps the app's state (what is selected, what is loaded) and pushes results into the
-# view. Here is the app; try it, then the next cell drives it the way a user would.
+# A **passive view** only draws what it is told (`show_*` methods) and reports what the user did
+# (`on_*` events); it decides nothing. A **controller** subscribes to those events, calls the
+# model, keeps the app's state (what is selected, what is loaded) and pushes every result back
+# into the view. Here are both, written with plain ipywidgets over the model layer above:
+
+# %%
+import html
+
+import ipywidgets as widgets
+
+from zoo_patterns.errors import ZooError
+
+
+class PassiveView(widgets.VBox):
+    """Draws what it is told (show_*) and reports what the user did (on_*). It decides nothing."""
+
+    def __init__(self):
+        self.search, self.sample = widgets.Text(description="Search"), widgets.Text(description="Sample")
+        self.results, self.card = widgets.Select(rows=6), widgets.HTML()
+        self.load, self.predict = widgets.Button(description="Load"), widgets.Button(description="Predict")
+        self.status, self.prediction = widgets.HTML(), widgets.HTML()
+        self.drawing = False  # True while show_results sets the list: those changes are not the user's
+        rows = [self.search, widgets.HBox([self.results, self.card]), self.load, self.status]
+        super().__init__([*rows, widgets.HBox([self.sample, self.predict]), self.prediction])
+
+    def show_results(self, names, selected=""):
+        self.drawing = True
+        self.results.options = names
+        self.results.value = selected if selected in names else None
+        self.drawing = False
+
+    def show_card(self, markdown):
+        self.card.value = f"<pre>{html.escape(markdown)}</pre>"
+
+    def show_status(self, text):
+        self.status.value = html.escape(text)
+
+    def show_prediction(self, rows):
+        cells = "".join(f"<tr><td>{html.escape(label)}</td><td>{score:.3f}</td></tr>" for label, score in rows)
+        self.prediction.value = f"<table>{cells}</table>"
+
+    def on_search(self, handler):
+        self.search.observe(lambda change: handler(change["new"]), "value")
+
+    def on_select(self, handler):
+        self.results.observe(lambda change: None if self.drawing else handler(change["new"] or ""), "value")
+
+    def on_load(self, handler):
+        self.load.on_click(lambda button: handler())
+
+    def on_predict(self, handler):
+        self.predict.on_click(lambda button: handler(self.sample.value))
+
+
+class Controller:
+    """Handles the view's events: calls the model, keeps the state, pushes every result into the view."""
+
+    def __init__(self, model, view):
+        self.model, self.view = model, view
+        self.selected, self.loaded = "", None
+        view.on_search(self.search)
+        view.on_select(self.select)
+        view.on_load(self.load)
+        view.on_predict(self.predict)
+        self.search("")
+
+    def search(self, query):
+        names = self.model.search(query)
+        if self.selected not in names:
+            self.select("")  # what is not listed cannot stay selected
+        self.view.show_results(names, self.selected)
+        self.view.show_status(f"{len(names)} match" + ("" if len(names) == 1 else "es"))
+
+    def select(self, name):
+        self.selected = name
+        self.view.show_card(self.model.describe(name) if name else "")
+
+    def load(self):
+        if not self.selected:
+            self.view.show_status("Select a model first, then press Load.")
+            return
+        try:
+            self.loaded = self.model.load(self.selected)
+            self.view.show_status(self.loaded.describe())
+        except ZooError as exc:  # offline, a damaged file: a message for the user, never a crash
+            self.view.show_status(str(exc))
+
+    def predict(self, sample):
+        if self.loaded is None:
+            self.view.show_status("Load a model first: select it, then press Load.")
+            return
+        self.view.show_prediction(self.model.predict(self.loaded, sample).rows)
+
+
+my_view = PassiveView()
+my_controller = Controller(model, my_view)
+display(my_view)
+
+# %% [markdown]
+# Try it: type in the box, pick a model, press Load, then Predict. Setting a widget's `value` and
+# calling a button's `click()` run the same handlers as the messages a browser sends when you type
+# or click (`ipywidgets/widgets/widget.py`, `Widget._handle_msg`, which sets the state a message
+# carries; `widget_button.py`, `Button.click`; `tests/test_claims_10_12.py` sends both and
+# compares), so a cell can drive the app without a browser, action by action.
+#
+# **Predict, then run:** the next cell presses Load with nothing selected, then predicts before
+# anything is loaded. What will the status line say after each?
+
+# %%
+my_view.load.click()
+after_empty_load = my_view.status.value
+my_view.predict.click()
+print("after Load with nothing selected:", after_empty_load)
+print("after Predict with nothing loaded:", my_view.status.value)
+assert after_empty_load.startswith("Select a model first") and my_controller.loaded is None
+assert my_view.status.value.startswith("Load a model first")
+
+# %% [markdown]
+# The package's `MVCView` and `MVCController` are these two grown up: framework and task filters,
+# a progress bar, a busy state that disables the buttons. Drive both apps with the same actions,
+# the way a user would, and compare the state they end in:
 
 # %%
 from zoo_patterns.ui import MVCController, MVCView
@@ -114,21 +233,30 @@ mvc_view = MVCView()
 controller = MVCController(model, mvc_view)
 display(mvc_view)
 
-# %% [markdown]
-# Setting a widget's `value` and calling a button's `click()` run the same handlers a user's
-# typing and clicking run, without a browser.
 
-# %%
-mvc_view.w.search.value = "cnn-t"
-mvc_view.w.results.value = "digits-cnn-torch"
-mvc_view.w.load.click()
-after_load = mvc_view.w.status.value
-mvc_view.w.sample.value = "digit #3"
-mvc_view.w.predict.click()
-print("list:", mvc_view.w.results.options)
-print("status after Load:", after_load)
-assert mvc_view.w.results.options == ("digits-cnn-torch", "digits-cnn-torchhub")
-assert "loaded digits-cnn-torch" in after_load and "digit 3" in mvc_view.w.prediction.value
+def act(search, results, load, status, sample, predict):
+    """A user's session: type a query, pick a model, press Load, type a sample, press Predict."""
+    search.value = "cnn-t"
+    results.value = "digits-cnn-torch"
+    load.click()
+    after_load = status.value
+    sample.value = "digit #3"
+    predict.click()
+    return after_load
+
+
+mine_after_load = act(my_view.search, my_view.results, my_view.load, my_view.status, my_view.sample, my_view.predict)
+w = mvc_view.w
+theirs_after_load = act(w.search, w.results, w.load, w.status, w.sample, w.predict)
+table_rows = re.compile(r"<td>(.*?)</td><td>(.*?)</td>")
+mine_shown, theirs_shown = table_rows.findall(my_view.prediction.value), table_rows.findall(w.prediction.value)
+print("lists:", my_view.results.options, mvc_view.w.results.options)
+print("selected and loaded:", (my_controller.selected, my_controller.loaded.name), (controller.selected, controller.loaded.name))
+print("predictions shown:", mine_shown, theirs_shown)
+assert my_view.results.options == mvc_view.w.results.options == ("digits-cnn-torch", "digits-cnn-torchhub")
+assert my_controller.selected == controller.selected == my_controller.loaded.name == controller.loaded.name
+assert mine_shown == theirs_shown and mine_shown[0][0] == "digit 3"
+assert "loaded digits-cnn-torch" in mine_after_load and "loaded digits-cnn-torch" in theirs_after_load
 
 # %% [markdown]
 # ## 3. MVVM: the state, with no view at all
@@ -139,8 +267,6 @@ assert "loaded digits-cnn-torch" in after_load and "digit 3" in mvc_view.w.predi
 
 # %%
 from traitlets import HasTraits, List, Unicode, dlink, link, observe
-
-from zoo_patterns.errors import ZooError
 
 
 class SearchViewModel(HasTraits):
@@ -204,6 +330,11 @@ print("box:", repr(box.value), "| list:", listing.options, "| error label:", rep
 print("changes the observer saw:", changes)
 assert typed[:2] == (("digits-cnn-torch", "digits-cnn-torchhub"), "2 match(es)") and "Did you mean: digits-cnn-torch" in typed[2]
 assert box.value == "onnx" and listing.options == tuple(mine.results) and mine.selected == message.value == ""
+assert changes.count("results") == 2 and "error" in changes  # each typed query recomputed results once
+listed = list(mine.results)
+listing.options = ("x",)  # the view writes what dlink gave it: nothing flows back
+assert mine.results == listed
+listing.options = tuple(listed)
 
 # %% [markdown]
 # The typo became a message in a trait, not an exception in a view, and the new query dropped the
@@ -412,14 +543,19 @@ assert importers_of(graph, "ui") <= {"cli", "exercises"} and importers_of(graph,
 #
 # ## 7. The same app as a web page
 #
-# `python -m zoo_patterns browse` (or `make app`) serves the MVVM browser with **Voila**: the
-# notebook runs in a kernel and only its widgets are shown, offline, on `http://127.0.0.1:8866`.
-# In JupyterLab, `ZooBrowser()` in a cell gives the same app; on Colab, the first cell's
-# `enable_custom_widget_manager()` lets ipywidgets 8 render.
+# `python -m zoo_patterns browse` (or `make app`) serves the MVVM browser with **Voila**, offline,
+# on `http://127.0.0.1:8866`: the notebook runs in a kernel and the page shows its outputs, the
+# widgets, without its code (`voila/configuration.py`: `strip_sources` is on by default).
+# In JupyterLab, `ZooBrowser()` in a cell gives the same app. On Colab, the first cell calls
+# `google.colab.output.enable_custom_widget_manager()`, Colab's switch for widget libraries it does
+# not ship; nothing in this workbook's tests can run Colab, so check it there.
 #
 # ## Summary
 #
 # - The model layer (`ZooBrowserModel`) is shared: plain Python, no UI state, used by both front ends.
+# - A passive view and a controller fit in a screenful of plain ipywidgets code; driven by the same
+#   actions as the package's `MVCView` and `MVCController`, they ended in the same list, selection,
+#   loaded model and prediction.
 # - MVC puts the state in a controller that pushes into one view: a second view stayed empty, and
 #   10 or more controller lines call the view.
 # - MVVM puts it in a view model that any number of views bind to: a small `HasTraits` class with

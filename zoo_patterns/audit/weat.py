@@ -5,9 +5,12 @@ For target sets X, Y and attribute sets A, B (all encoded by the same ``encode``
 - s(w, A, B) = mean over a in A of cos(w, a) - mean over b in B of cos(w, b);
 - statistic  = sum over x in X of s(x, A, B) - sum over y in Y of s(y, A, B);
 - effect size = (mean over X of s - mean over Y of s) / sample standard deviation (ddof = 1) of s over X and Y;
-- p-value, one-sided: the fraction of equal-size partitions (Xi, Yi) of X and Y together whose statistic
-  is strictly greater than the observed one; every partition when there are at most 100,000 of them,
-  otherwise ``permutations`` partitions drawn with ``seed``.
+- p-value, one-sided, counting the observed split as one of the arrangements:
+  - exact (every partition enumerated, when there are at most 100,000 of them):
+    p = (partitions whose statistic is at least the observed one, the observed one included) / (all partitions);
+  - sampled (``permutations`` random partitions drawn with ``seed``): p = (1 + count at least as extreme) /
+    (1 + permutations), so that a sampled p is never 0 (Phipson & Smyth, 2010). Lesson 01's test uses the
+    same convention.
 
 An effect size says how far apart the two target sets sit, in standard deviations of s; the p-value
 says how often a random split of the same words would sit further apart. With a handful of words per
@@ -101,6 +104,8 @@ def weat(
         rng = np.random.default_rng(seed)
         sums = np.array([s[rng.permutation(2 * n)[:n]].sum() for _ in range(tried)])
         exact = False
-    greater = int(np.sum(2 * sums - total > statistic + 1e-12))  # strictly greater, with float noise ignored
+    as_extreme = int(np.sum(2 * sums - total >= statistic - 1e-12))  # at least as large, float noise ignored
+    # Exact: the observed split is among the partitions counted. Sampled: add it once, to count and total alike.
+    p_value = as_extreme / tried if exact else (1 + as_extreme) / (1 + tried)
     words = [*X, *Y]
-    return WeatResult(statistic, effect, greater / tried, dict(zip(words, map(float, s), strict=True)), tried, exact)
+    return WeatResult(statistic, effect, p_value, dict(zip(words, map(float, s), strict=True)), tried, exact)
