@@ -55,8 +55,10 @@ def _missing() -> str:
             return f"needs {module} (pip install -e '.[hub,test]')"
     if not CHROMIUM.exists():
         return f"needs chromium at {CHROMIUM} (Debian: apt-get install chromium)"
-    if not classroom.readable_by_everyone(sys.executable):
-        return f"{sys.executable} is not readable by other accounts (clone the workbook outside /root)"
+    for what in (sys.executable, classroom.__file__):
+        closed = classroom.closed_to_others(what)
+        if closed:
+            return f"students' servers run {what}, but other accounts cannot enter {closed} (install outside /root)"
     return ""
 
 

@@ -319,13 +319,14 @@ def nbgrader_exchange_config(course: str, exchange: str | Path) -> str:
     )
 
 
-def readable_by_everyone(path: str | Path) -> bool:
-    """Can any account read ``path`` (every folder above it traversable by others, the file readable)?"""
+def closed_to_others(path: str | Path) -> Path | None:
+    """The first folder above ``path`` (its real path) that other accounts cannot enter, or the file
+    itself if they cannot read it; ``None`` when every account can read ``path``."""
     path = Path(path).resolve()
-    for folder in path.parents:
+    for folder in reversed(path.parents):
         if not folder.stat().st_mode & 0o001:
-            return False
-    return bool(path.stat().st_mode & 0o004)
+            return folder
+    return None if path.stat().st_mode & 0o004 else path
 
 
 def _run(*cmd: str, stdin: str | None = None) -> None:
@@ -453,10 +454,11 @@ def prepare_hub(roster: dict[str, str], data: str | Path, **options) -> tuple[di
     data.chmod(0o755)  # students reach the exchange and the shared nbgrader settings inside it
     settings = hub_settings(roster, data, proxy=install_proxy(), **options)
     for what in (settings["python"], settings["singleuser"], Path(__file__)):
-        if not readable_by_everyone(what):
+        closed = closed_to_others(what)
+        if closed:
             raise ClassroomError(
-                f"{what} is not readable by other accounts, so students' servers cannot run it; install the workbook "
-                "in a folder every account can read (for example /opt/zoo-patterns, not under /root)."
+                f"students' servers run {what}, but other accounts cannot enter {closed}; install Python and the "
+                "workbook where every account can read them (for example /opt or /srv, not under /root)."
             )
     if not (Path(settings["mirror"]["zoo"]) / "index.json").is_file():
         raise ClassroomError(
