@@ -500,15 +500,20 @@ def prepare_hub(roster: dict[str, str], data: str | Path, **options) -> tuple[di
 def run_hub(settings: dict) -> int:
     """Run JupyterHub in the foreground on the settings (Ctrl-C stops it, its proxy, the mirror and every server)."""
     import os
+    import signal
     import subprocess
 
     env = {**os.environ, "ZOO_PATTERNS_HUB_SETTINGS": str(Path(settings["data"]) / "hub-settings.json")}
     env["PATH"] = f"{Path(settings['python']).parent}{os.pathsep}{env.get('PATH', '')}"
     hub = subprocess.Popen([settings["python"], "-m", "jupyterhub", "-f", str(HUB_CONFIG)], cwd=settings["data"], env=env)
+
+    def stop(signum, frame):  # SIGTERM from a service manager: the hub then stops what it started
+        hub.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         return hub.wait()
-    except KeyboardInterrupt:
-        hub.terminate()
+    except KeyboardInterrupt:  # the terminal sent SIGINT to the hub too
         return hub.wait()
 
 
