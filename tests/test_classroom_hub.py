@@ -213,7 +213,7 @@ def course_repository(data: Path) -> tuple[subprocess.Popen, str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    return daemon, f"git://127.0.0.1:{port}/zoo-patterns.git"
+    return daemon, f"git://127.0.0.1:{port}/zoo-patterns"  # git daemon adds .git; nbgitpuller names ~/zoo-patterns after the URL
 
 
 @pytest.fixture(scope="module")
@@ -297,6 +297,11 @@ def lab():
         }
         removed = run_remove(data / "hub", env)
         print(f"classroom hub test: {time.monotonic() - started:.0f} s in all; removed {removed}")
+        logs = ROOT / "build" / "classroom-hub"  # kept for a failed run (CI artifacts)
+        logs.mkdir(parents=True, exist_ok=True)
+        for name in ("hub.log", "hub/mirror.log"):
+            if (data / name).exists():
+                shutil.copy(data / name, logs / Path(name).name)
         shutil.rmtree(data, ignore_errors=True)
         assert not [n for n in roster if _exists(n)], "accounts left behind"
         assert not any(leftovers.values()), f"processes left running after the hub stopped: {leftovers}"
@@ -371,6 +376,12 @@ def test_a_student_logs_in_in_chromium_and_jupyterlab_opens_on_the_pulled_course
             page.wait_for_url(re.compile(r".*/lab/tree/zoo-patterns/notebooks.*"), timeout=240_000)
             page.wait_for_selector(".jp-DirListing-item >> text=00_setup.ipynb", timeout=120_000)
             assert "/user/" + student + "/lab" in page.url
+        except Exception:
+            shots = ROOT / "build" / "screenshots"
+            shots.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shots / "classroom-hub-lab.png"))
+            print(f"at {page.url}; screenshot in {shots / 'classroom-hub-lab.png'}")
+            raise
         finally:
             browser.close()
     home = Path(pwd.getpwnam(student).pw_dir)
