@@ -23,9 +23,10 @@ c.JupyterHub.cookie_secret_file = str(data / "jupyterhub_cookie_secret")
 c.JupyterHub.cleanup_servers = True  # stopping the hub stops every student's server
 
 # -- the proxy: configurable-http-proxy from npm (classroom/package.json) --------------------
-c.ConfigurableHTTPProxy.command = [settings["proxy"]]
+# `classroom hub` starts it before the hub and stops it after (zoo_patterns/classroom.py, run_hub);
+# the hub and the proxy share CONFIGPROXY_AUTH_TOKEN from the environment.
+c.ConfigurableHTTPProxy.should_start = False
 c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{settings['proxy_api_port']}"
-c.ConfigurableHTTPProxy.pid_file = str(data / "proxy.pid")
 
 # -- who logs in: the roster's Unix accounts, checked by PAM ---------------------------------
 c.JupyterHub.authenticator_class = "pam"

@@ -196,7 +196,11 @@ def _cmd_classroom_hub(args: argparse.Namespace) -> int:
     print(f"the teacher's API token: {settings['teacher_token_file']} (mode 0600)")
     print(f"the course, pulled into each student's ~/{settings['repo_dir']}: {classroom.pull_link(settings, url, 'notebooks')}")
     sys.stdout.flush()
-    return classroom.run_hub(settings)
+    try:
+        return classroom.run_hub(settings)
+    except classroom.ClassroomError as error:
+        print(f"classroom: {error}", file=sys.stderr)
+        return 1
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:

@@ -498,23 +498,57 @@ def prepare_hub(roster: dict[str, str], data: str | Path, **options) -> tuple[di
 
 
 def run_hub(settings: dict) -> int:
-    """Run JupyterHub in the foreground on the settings (Ctrl-C stops it, its proxy, the mirror and every server)."""
+    """Run the proxy, then JupyterHub, in the foreground; Ctrl-C or SIGTERM stops both (the hub stops
+    the mirror and every student's server first).
+
+    The command starts the proxy itself (the hub's configuration says ``should_start = False``):
+    JupyterHub gives a proxy it starts 10 seconds to listen, which a busy lab machine can miss, and
+    a proxy the command owns is stopped by the command even when the hub fails.
+    """
     import os
+    import secrets
     import signal
+    import socket
     import subprocess
+    import time
 
     env = {**os.environ, "ZOO_PATTERNS_HUB_SETTINGS": str(Path(settings["data"]) / "hub-settings.json")}
     env["PATH"] = f"{Path(settings['python']).parent}{os.pathsep}{env.get('PATH', '')}"
-    hub = subprocess.Popen([settings["python"], "-m", "jupyterhub", "-f", str(HUB_CONFIG)], cwd=settings["data"], env=env)
+    env["CONFIGPROXY_AUTH_TOKEN"] = secrets.token_hex(32)  # the hub and the proxy share it, nobody else
+    proxy = subprocess.Popen(
+        [settings["proxy"], "--ip", settings["host"], "--port", str(settings["port"])]
+        + ["--api-ip", "127.0.0.1", "--api-port", str(settings["proxy_api_port"])]
+        + ["--error-target", f"http://127.0.0.1:{settings['hub_port']}/hub/error"],
+        env=env,
+    )
+    children = [proxy]
 
-    def stop(signum, frame):  # SIGTERM from a service manager: the hub then stops what it started
-        hub.terminate()
+    def stop(signum=None, frame=None):
+        for child in reversed(children):  # the hub first: it stops the servers and the mirror
+            if child.poll() is None:
+                child.terminate()
+                try:
+                    child.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    child.kill()
 
-    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop())
     try:
+        deadline = time.monotonic() + 120
+        while True:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", settings["proxy_api_port"])) == 0:
+                    break
+            if proxy.poll() is not None or time.monotonic() > deadline:
+                raise ClassroomError(f"configurable-http-proxy did not start (exit status {proxy.poll()}); see its output above.")
+            time.sleep(0.2)
+        hub = subprocess.Popen([settings["python"], "-m", "jupyterhub", "-f", str(HUB_CONFIG)], cwd=settings["data"], env=env)
+        children.append(hub)
         return hub.wait()
-    except KeyboardInterrupt:  # the terminal sent SIGINT to the hub too
-        return hub.wait()
+    except KeyboardInterrupt:  # the terminal sent SIGINT to the hub and the proxy too
+        return children[-1].wait()
+    finally:
+        stop()
 
 
 def values_yaml(settings: dict, *, image: str = "zoo-patterns:latest") -> str:
