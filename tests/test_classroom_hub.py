@@ -146,7 +146,7 @@ class Lab:
             method="POST",
             body={"auth": {"username": name, "password": password}, "note": "test"},
         )
-        return status, (json.loads(text).get("token", "") if status == 200 else text)
+        return status, (json.loads(text).get("token", "") if status in (200, 201) else text)
 
     def start_server(self, name: str) -> None:
         status, text = request(f"{self.url}/hub/api/users/{name}/server", token=self.tokens[name], method="POST")
