@@ -343,6 +343,9 @@ def test_the_hub_starts_with_an_account_per_person_and_private_homes(lab):
     status, text = request(f"{lab.url}/hub/api/users/{lab.teacher}", token=token_file.read_text().strip())
     assert status == 200 and json.loads(text)["admin"] is True
     assert "git-pull?repo=" in lab.command_output and "urlpath=lab%2Ftree%2Fzoo-patterns%2Fnotebooks" in lab.command_output
+    links = (lab.data / "lesson-links.txt").read_text().splitlines()
+    assert len(links) == len(list((ROOT / "notebooks").glob("*.ipynb")))
+    assert all(f"notebooks%2F{line.split()[0]}.ipynb" in line for line in links)
 
 
 def test_a_wrong_password_is_refused_and_the_right_ones_give_tokens(lab):

@@ -167,6 +167,8 @@ def _cmd_classroom(args: argparse.Namespace) -> int:
 
 
 def _cmd_classroom_hub(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from . import classroom
     from .settings import zoo_dir
 
@@ -195,6 +197,10 @@ def _cmd_classroom_hub(args: argparse.Namespace) -> int:
             print(f"  {roster[name]:8} {name:32} {password}")
     print(f"the teacher's API token: {settings['teacher_token_file']} (mode 0600)")
     print(f"the course, pulled into each student's ~/{settings['repo_dir']}: {classroom.pull_link(settings, url, 'notebooks')}")
+    links = Path(settings["data"]) / "lesson-links.txt"
+    lessons = sorted((classroom.REPO / "notebooks").glob("*.ipynb"))
+    links.write_text("".join(f"{nb.stem}  {classroom.pull_link(settings, url, f'notebooks/{nb.name}')}\n" for nb in lessons))
+    print(f"one link per lesson: {links}")
     sys.stdout.flush()
     try:
         return classroom.run_hub(settings)
