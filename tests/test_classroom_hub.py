@@ -268,7 +268,7 @@ def lab():
         url = f"http://127.0.0.1:{port}"
         while request(f"{url}/hub/api", timeout=5)[0] != 200:
             assert hub.poll() is None, (data / "hub.log").read_text()[-5000:]
-            assert time.monotonic() - prepared < 180, "the hub did not answer in 180 s"
+            assert time.monotonic() - prepared < 600, "the hub did not answer in 600 s"
             time.sleep(0.5)
         the_lab = Lab(url, roster, passwords, data / "hub", repo_url)
         the_lab.hub_start_s = time.monotonic() - prepared
