@@ -563,3 +563,27 @@ def hub_config(settings: dict, tmp: Path | None = None):
     finally:
         os.environ.pop("ZOO_PATTERNS_HUB_SETTINGS") if old is None else os.environ.__setitem__("ZOO_PATTERNS_HUB_SETTINGS", old)
         shutil.rmtree(folder)
+
+
+def test_the_values_validate_against_the_charts_own_schema():
+    """Only with a copy of the chart (ZOO_PATTERNS_Z2JH_CHART=.../zero-to-jupyterhub-k8s/jupyterhub): the
+    chart validates its default values merged with ours against values.schema.yaml, and so does this."""
+    chart = os.environ.get("ZOO_PATTERNS_Z2JH_CHART")
+    if not chart:
+        pytest.skip("values.yaml not checked against the chart's schema: set ZOO_PATTERNS_Z2JH_CHART to the chart's folder")
+    import jsonschema
+
+    def merge(defaults: dict, ours: dict) -> dict:
+        out = dict(defaults)
+        for key, value in ours.items():
+            both = isinstance(value, dict) and isinstance(defaults.get(key), dict)
+            out[key] = merge(defaults[key], value) if both else value
+        return out
+
+    schema = yaml.safe_load((Path(chart) / "values.schema.yaml").read_text())
+    defaults = yaml.safe_load((Path(chart) / "values.yaml").read_text())
+    ours = yaml.safe_load((ROOT / "classroom" / "values.yaml").read_text())
+    errors = [f"{list(e.path)}: {e.message[:200]}" for e in jsonschema.Draft7Validator(schema).iter_errors(merge(defaults, ours))]
+    assert errors == []
+    misspelt = merge(ours, {"singleuser": {"defaultURL": "/lab"}})
+    assert list(jsonschema.Draft7Validator(schema).iter_errors(merge(defaults, misspelt)))  # the check can fail

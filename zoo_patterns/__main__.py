@@ -12,6 +12,8 @@ yank NAME@VERSION --zoo ZOO --reason TEXT [--undo]
 classroom export --out COURSE  the exercises as an nbgrader course (solution and autograded cells)
 classroom hub --roster CSV --data DIR [--host H --port P]
                                JupyterHub for a class on this machine (root): accounts, logins, mirror, nbgrader
+classroom values --roster CSV --data DIR   the same lab as Zero to JupyterHub's values.yaml
+classroom remove-accounts --data DIR       delete the accounts (and homes) `classroom hub` made
 serve --dir DIR --port PORT [--log FILE] [-v] [--fault KIND:GLOB]
                                serve a built zoo over HTTP on 127.0.0.1 (GET, HEAD, Range): its files and
                                four hubs' protocols (Hugging Face, /tfhub/, /mxnet/, /torchhub/; lesson 15)
