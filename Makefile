@@ -13,7 +13,7 @@ PORT   ?= 8888
 PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
              --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
-.PHONY: help lab app test test-colab flakes flakes-distributed unit lesson bench zoo notebooks-sync doctor clean
+.PHONY: help lab app test test-colab flakes flakes-distributed unit lesson bench zoo notebooks-sync doctor clean classroom
 
 help:
 	@echo "make lab          start JupyterLab on the lessons (installs on first run)"
@@ -25,6 +25,7 @@ help:
 	@echo "make flakes-distributed N=30  lesson 14's torchrun jobs N times each beside a busy CPU; count failures"
 	@echo "make bench        run the benchmarks (ratios measured side by side)"
 	@echo "make doctor       say what is installed and what is missing"
+	@echo "make classroom ROSTER=roster.csv  a JupyterHub lab for a class on this machine (root; docs/teaching.md)"
 	@echo "make notebooks-sync  regenerate every .ipynb (and exercises/) from the .py sources"
 
 # The install stamp depends on the files that say what to install, so editing
@@ -55,6 +56,15 @@ lab: zoo
 APP_PORT ?= 8866
 app: zoo
 	$(PY) -m zoo_patterns browse --port $(APP_PORT) --no-browser
+
+# A classroom lab on this machine, as root: JupyterHub for ROSTER (a CSV: username,role), accounts,
+# PAM logins, the lab mirror and nbgrader's exchange (docs/teaching.md). Ctrl-C stops it all.
+HUB_DATA ?= /srv/zoo-patterns/hub
+HUB_HOST ?= 127.0.0.1
+HUB_PORT ?= 8000
+classroom: zoo
+	@[ -n "$(ROSTER)" ] || { echo "usage: make classroom ROSTER=roster.csv [HUB_DATA=$(HUB_DATA) HUB_HOST=0.0.0.0 HUB_PORT=8000]" >&2; exit 2; }
+	$(PY) -m zoo_patterns classroom hub --roster $(ROSTER) --data $(HUB_DATA) --host $(HUB_HOST) --port $(HUB_PORT)
 
 doctor: $(STAMP)
 	$(PY) -m zoo_patterns doctor

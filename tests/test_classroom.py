@@ -97,3 +97,87 @@ def test_autograde_gives_a_solution_full_marks_and_an_untouched_exercise_zero(co
         scores = {s: gradebook.find_submission(name, s).score for s in ("alice", "bob")}
         assert gradebook.find_assignment(name).max_score == points
     assert scores == {"alice": points, "bob": 0}
+
+
+# -- the classroom hub's pieces that need no root (the hub itself: tests/test_classroom_hub.py) ------
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def test_a_roster_reads_people_and_roles_and_bad_lines_say_which_and_why(tmp_path):
+    from zoo_patterns.classroom import ClassroomError, read_roster
+
+    good = write(tmp_path / "r.csv", "username,role\nada,teacher\nbo-1,Student\n")
+    assert read_roster(good) == {"ada": "teacher", "bo-1": "student"}
+    for text, message in [
+        ("username,role\nAda Lovelace,teacher\n", "line 2: 'Ada Lovelace' is not a usable account name"),
+        ("username,role\nada,teacher\nbo,pupil\n", "line 3: role 'pupil' must be 'teacher' or 'student'"),
+        ("username,role\nada,teacher\nada,student\n", "line 3: ada appears twice"),
+        ("username,role\nbo,student\n", "names no teacher"),
+        ("name,kind\nada,teacher\n", "needs a header line 'username,role'"),
+    ]:
+        with pytest.raises(ClassroomError, match=re.escape(message)):
+            read_roster(write(tmp_path / "bad.csv", text))
+    with pytest.raises(ClassroomError, match="no roster at"):
+        read_roster(tmp_path / "missing.csv")
+
+
+def test_hub_settings_point_every_client_at_the_mirror_and_the_link_pulls_the_course(tmp_path):
+    from urllib.parse import parse_qs, urlsplit
+
+    from zoo_patterns.classroom import hub_settings, pull_link
+
+    settings = hub_settings({"ada": "teacher", "bo": "student"}, tmp_path, zoo=tmp_path / "zoo", mirror_port=9999)
+    env = settings["environment"]
+    assert env["HF_ENDPOINT"] == env["ZOO_PATTERNS_ZOO"] == "http://127.0.0.1:9999"
+    assert env["MXNET_GLUON_REPO"] == "http://127.0.0.1:9999/mxnet/"
+    assert settings["teachers"] == ["ada"] and settings["students"] == ["bo"]
+    link = pull_link(settings, "http://lab:8000/", "notebooks/04_layered_loader.ipynb")
+    parts = urlsplit(link)
+    assert parts.path == "/hub/user-redirect/git-pull"
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    assert query == {
+        "repo": "https://github.com/zoo-patterns/zoo-patterns",
+        "branch": "main",
+        "urlpath": "lab/tree/zoo-patterns/notebooks/04_layered_loader.ipynb",
+    }
+
+
+def test_the_hub_says_in_one_line_what_it_needs(tmp_path, monkeypatch):
+    from zoo_patterns import classroom
+
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    with pytest.raises(classroom.ClassroomError, match="needs root") as caught:
+        classroom.prepare_hub({"ada": "teacher"}, tmp_path / "hub", zoo=tmp_path)
+    assert "\n" not in str(caught.value)
+    monkeypatch.setattr(classroom, "PROXY_PACKAGE", tmp_path)  # no node_modules here
+    monkeypatch.setattr(shutil, "which", lambda tool: None if tool in ("node", "npm") else "/usr/bin/" + tool)
+    with pytest.raises(classroom.ClassroomError, match="node and npm is not installed") as caught:
+        classroom.install_proxy()
+    assert "\n" not in str(caught.value) and "apt-get install nodejs npm" in str(caught.value)
+
+
+def test_closed_to_others_names_the_folder_that_keeps_students_out():
+    import tempfile
+
+    from zoo_patterns.classroom import closed_to_others
+
+    top = Path(tempfile.mkdtemp(dir="/tmp"))  # pytest's own tmp folders are closed to others
+    try:
+        top.chmod(0o755)
+        folder = top / "closed"
+        (folder / "inner").mkdir(parents=True)
+        python = folder / "inner" / "python"
+        python.write_text("")
+        python.chmod(0o755)
+        folder.chmod(0o700)
+        assert closed_to_others(python) == folder
+        folder.chmod(0o711)  # others may enter, not list: enough
+        assert closed_to_others(python) is None
+        python.chmod(0o700)
+        assert closed_to_others(python) == python
+    finally:
+        shutil.rmtree(top)

@@ -10,6 +10,10 @@ publish DIR --zoo ZOO [--next-patch]
 yank NAME@VERSION --zoo ZOO --reason TEXT [--undo]
                                withdraw a version: a bare name skips it, an exact pin still loads it
 classroom export --out COURSE  the exercises as an nbgrader course (solution and autograded cells)
+classroom hub --roster CSV --data DIR [--host H --port P]
+                               JupyterHub for a class on this machine (root): accounts, logins, mirror, nbgrader
+classroom values --roster CSV --data DIR   the same lab as Zero to JupyterHub's values.yaml
+classroom remove-accounts --data DIR       delete the accounts (and homes) `classroom hub` made
 serve --dir DIR --port PORT [--log FILE] [-v] [--fault KIND:GLOB]
                                serve a built zoo over HTTP on 127.0.0.1 (GET, HEAD, Range): its files and
                                four hubs' protocols (Hugging Face, /tfhub/, /mxnet/, /torchhub/; lesson 15)
@@ -154,12 +158,57 @@ def _cmd_yank(args: argparse.Namespace) -> int:
 def _cmd_classroom(args: argparse.Namespace) -> int:
     from .classroom import export_course
 
+    if args.action != "export":
+        return _cmd_classroom_hub(args)
     available = export_course(args.out, solutions=args.solutions, only=args.only, points=args.points)
     for name, points in available.items():
         print(f"{name:34} {points:3} points")
     print(f"wrote an nbgrader course with {len(available)} assignments to {args.out}")
     print(f"next: cd {args.out} && nbgrader generate_assignment {next(iter(available), 'NAME')}  (see docs/teaching.md)")
     return 0
+
+
+def _cmd_classroom_hub(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from . import classroom
+    from .settings import zoo_dir
+
+    try:
+        if args.action == "remove-accounts":
+            removed = classroom.remove_accounts(args.data)
+            print(f"removed {len(removed)} accounts and their homes: {' '.join(removed) or '(none)'}")
+            return 0
+        roster = classroom.read_roster(args.roster)
+        options = {"zoo": args.zoo or zoo_dir(), "course_repo": args.course_repo or classroom.COURSE_REPO, "branch": args.branch}
+        if args.action == "values":
+            settings = classroom.hub_settings(roster, args.data, **options)
+            print(classroom.values_yaml(settings, image=args.image), end="")
+            return 0
+        settings, passwords = classroom.prepare_hub(
+            roster, args.data, host=args.host, port=args.port, mirror_port=args.mirror_port, **options
+        )
+    except classroom.ClassroomError as error:
+        print(f"classroom: {error}", file=sys.stderr)
+        return 2
+    url = f"http://{args.host}:{args.port}"
+    print(f"classroom hub for {len(roster)} people at {url} (data in {settings['data']})")
+    if passwords:
+        print("initial passwords (shown once; hand each to its person):")
+        for name, password in passwords.items():
+            print(f"  {roster[name]:8} {name:32} {password}")
+    print(f"the teacher's API token: {settings['teacher_token_file']} (mode 0600)")
+    print(f"the course, pulled into each student's ~/{settings['repo_dir']}: {classroom.pull_link(settings, url, 'notebooks')}")
+    links = Path(settings["data"]) / "lesson-links.txt"
+    lessons = sorted((classroom.REPO / "notebooks").glob("*.ipynb"))
+    links.write_text("".join(f"{nb.stem}  {classroom.pull_link(settings, url, f'notebooks/{nb.name}')}\n" for nb in lessons))
+    print(f"one link per lesson: {links}")
+    sys.stdout.flush()
+    try:
+        return classroom.run_hub(settings)
+    except classroom.ClassroomError as error:
+        print(f"classroom: {error}", file=sys.stderr)
+        return 1
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -277,6 +326,26 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--solutions", help="the solution notebooks (default: the repository's solutions/)")
     p.add_argument("--only", action="append", help="export only this exercise, e.g. 02_registry (repeatable)")
     p.add_argument("--points", type=int, default=1, help="points per checked question")
+    p.set_defaults(func=_cmd_classroom)
+    for action, text in (
+        ("hub", "start JupyterHub for a roster: accounts, PAM logins, the mirror, nbgrader's exchange (needs root)"),
+        ("values", "print the Zero to JupyterHub values.yaml for the same roster and settings"),
+    ):
+        p = csub.add_parser(action, help=text)
+        p.add_argument("--roster", required=True, help="a CSV with the header username,role (teacher or student)")
+        p.add_argument("--data", required=True, help="the hub's folder: its database, token, exchange and logs")
+        p.add_argument("--zoo", help="the built zoo the mirror serves (default: the workbook zoo)")
+        p.add_argument("--course-repo", help="the git repository nbgitpuller pulls the course from (default: the workbook's)")
+        p.add_argument("--branch", default="main", help="its branch")
+        if action == "hub":
+            p.add_argument("--host", default="127.0.0.1", help="the address to listen on; 0.0.0.0 for the lab network")
+            p.add_argument("--port", type=int, default=8000, help="the hub's port (the next two are its API and the proxy's)")
+            p.add_argument("--mirror-port", type=int, default=8765, help="the lab mirror's port (on 127.0.0.1)")
+        else:
+            p.add_argument("--image", default="zoo-patterns:latest", help="the image built from environment.yml and postBuild")
+        p.set_defaults(func=_cmd_classroom)
+    p = csub.add_parser("remove-accounts", help="delete every account (and home) `classroom hub` made")
+    p.add_argument("--data", required=True, help="the hub's folder (its accounts.json lists them)")
     p.set_defaults(func=_cmd_classroom)
     p = sub.add_parser("serve", help="serve a built zoo over HTTP on 127.0.0.1")
     p.add_argument("--dir", required=True, help="a built zoo folder (it has index.json)")
