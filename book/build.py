@@ -32,7 +32,7 @@ COPIED = ["notebooks/*.ipynb", "exercises/*.ipynb", "docs/*.md", "README.md"]
 # (what, from book/node_modules, to build/book/static/vendor): only the files a page loads.
 VENDORED = [
     ("require.js", "requirejs/require.js", "require.js"),
-    ("the widgets' HTML manager", "@jupyter-widgets/html-manager/dist", "html-manager"),
+    ("the widgets' HTML manager", "@jupyter-widgets/html-manager/dist", "npm/@jupyter-widgets/html-manager/dist"),
     ("MathJax", "mathjax/es5", "mathjax"),
 ]
 SKIP_IN_HTML_MANAGER = {"embed.js", "embed.js.map", "libembed-amd.js", "embed.js.LICENSE.txt"}

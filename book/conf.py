@@ -39,11 +39,13 @@ nb_execution_excludepatterns = ["exercises/*"]
 nb_merge_streams = True
 
 # Widgets (lesson 12's zoo browser) render from their saved state with the HTML manager served
-# from the site. Its script bundles @jupyter-widgets/base, controls and output, so the module base
-# below (where it would look for other widget libraries; lesson pages are one folder down) is never used.
+# from the site. require.js resolves module ids under _static/vendor/npm/ (zoo_book_require.js), so the
+# manager finds its fonts there too. Its script bundles @jupyter-widgets/base, controls and output;
+# the module base below (for other widget libraries; lesson pages are one folder down) is never used.
 nb_ipywidgets_js = {
     "vendor/require.js": {},
-    "vendor/html-manager/embed-amd.js": {"data-jupyter-widgets-cdn": "../_static/vendor/npm/"},
+    "zoo_book_require.js": {},
+    "vendor/npm/@jupyter-widgets/html-manager/dist/embed-amd.js": {"data-jupyter-widgets-cdn": "../_static/vendor/npm/"},
 }
 mathjax_path = "vendor/mathjax/tex-chtml.js"
 

