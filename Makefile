@@ -13,7 +13,7 @@ PORT   ?= 8888
 PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
              --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
-.PHONY: help lab app test test-colab flakes flakes-distributed unit lesson bench zoo notebooks-sync doctor clean classroom
+.PHONY: help lab app test test-colab flakes flakes-distributed unit lesson bench zoo notebooks-sync doctor clean classroom book
 
 help:
 	@echo "make lab          start JupyterLab on the lessons (installs on first run)"
@@ -26,6 +26,7 @@ help:
 	@echo "make bench        run the benchmarks (ratios measured side by side)"
 	@echo "make doctor       say what is installed and what is missing"
 	@echo "make classroom ROSTER=roster.csv  a JupyterHub lab for a class on this machine (root; docs/teaching.md)"
+	@echo "make book         build the lessons with their outputs as a static site in build/book/html/"
 	@echo "make notebooks-sync  regenerate every .ipynb (and exercises/) from the .py sources"
 
 # The install stamp depends on the files that say what to install, so editing
@@ -146,6 +147,27 @@ bench: zoo
 notebooks-sync: $(STAMP)
 	$(PY) scripts/make_exercises.py
 	$(PY) scripts/check_notebooks.py --fix
+
+# -- the book ---------------------------------------------------------------------------------
+# Every lesson executed (cached in build/book/jupyter_cache, so an unchanged lesson is not run again)
+# and rendered with the exercises, glossary and teaching guide into build/book/html/; the pages'
+# JavaScript (require.js, the widgets' HTML manager, MathJax) comes from book/node_modules, not a CDN.
+# `make book JUPYTERHUB_URL=https://hub.example.edu` points the pages' JupyterHub links at your hub.
+BOOK_STAMP := $(VENV)/.zoo-patterns-book-installed
+JUPYTERHUB_URL ?=
+
+$(BOOK_STAMP): $(STAMP)
+	$(PY) -m pip install -c constraints.txt -e ".[book]"
+	@touch $(BOOK_STAMP)
+
+book/node_modules/.package-lock.json: book/package.json book/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "make book: needs npm (Node.js 18 or later) to fetch the JavaScript the book serves itself." >&2; \
+	  echo "      Debian/Ubuntu: apt-get install npm; elsewhere: https://nodejs.org" >&2; exit 1; }
+	cd book && npm ci --ignore-scripts --no-audit --no-fund
+
+book: zoo $(BOOK_STAMP) book/node_modules/.package-lock.json
+	$(PY) book/build.py $(if $(JUPYTERHUB_URL),--jupyterhub-url $(JUPYTERHUB_URL))
 
 clean:
 	rm -rf $(VENV) $(COLAB_VENV) build .pytest_cache
