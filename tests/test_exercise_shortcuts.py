@@ -52,7 +52,9 @@ def _ex00_q2_shortcuts():
         "ignores its argument (today's cache)": lambda: (lambda environ: default,),
         "the variable handed back as typed": lambda: (lambda environ: Path(environ.get("ZOO_PATTERNS_CACHE", default)),),
         "one part right (the default), the variable not tidied": lambda: (
-            lambda environ: Path(environ["ZOO_PATTERNS_CACHE"]).expanduser().resolve() if "ZOO_PATTERNS_CACHE" in environ else default,
+            lambda environ: (
+                Path(environ["ZOO_PATTERNS_CACHE"]).expanduser().resolve() if "ZOO_PATTERNS_CACHE" in environ else default
+            ),
         ),
         "a constant path": lambda: (lambda environ: Path("~/.cache/zoo-patterns").expanduser(),),
     }
@@ -167,6 +169,10 @@ def _parity_truth():
     return float(np.abs(a.predict(x) - b.predict(x)).max())
 
 
+def _constant(value):
+    return lambda *args: value
+
+
 def _verify_by_name(path, size, sha256):
     return Path(path).name in {"good.bin", "empty.bin"}
 
@@ -216,7 +222,11 @@ def _hubconf(kind):
     import zoo_patterns as zp
 
     weights = zp.model_dir("digits-cnn-torch") / "model.safetensors"
-    load = f"load_file({str(weights)!r})" if kind == "the zoo's weights by absolute path" else "load_file(here / 'model.safetensors')"
+    load = (
+        f"load_file({str(weights)!r})"
+        if kind == "the zoo's weights by absolute path"
+        else "load_file(here / 'model.safetensors')"
+    )
     flag = "True" if kind == "pretrained ignored" else "pretrained"
     return f"""
 dependencies = ["torch", "safetensors", "zoo_patterns"]
@@ -315,7 +325,9 @@ SHORTCUTS: dict[str, dict[str, object]] = {
         ),
     },
     "ex01.q4": {
-        "a constant that matches the notebook's table": lambda: (lambda logits, labels: 1.0 if len(labels) == 3 else _seed7_accuracy(),),
+        "a constant that matches the notebook's table": lambda: (
+            lambda logits, labels: 1.0 if len(labels) == 3 else _seed7_accuracy(),
+        ),
         "ignores its argument": lambda: (lambda logits, labels: 0.5,),
     },
     "ex02.q1": {
@@ -338,7 +350,7 @@ SHORTCUTS: dict[str, dict[str, object]] = {
         "num_params typed in": _adapter_case("num_params typed in"),
     },
     "ex03.q2": {
-        "the measured value typed in": lambda: (lambda a, b, x, v=_parity_truth(): v,),
+        "the measured value typed in": lambda: (_constant(_parity_truth()),),
         "ignores its arguments (0.0)": lambda: (lambda a, b, x: 0.0,),
         "the mean, not the largest": lambda: (lambda a, b, x: float(np.abs(a.predict(x) - b.predict(x)).mean()),),
     },
@@ -361,7 +373,9 @@ SHORTCUTS: dict[str, dict[str, object]] = {
         "height and width swapped": lambda: (_tfsm_model((1, 8, 8), (3, 2, 1)),),
     },
     "ex06.q1": {
-        "every digit classifier": lambda: (__import__("zoo_patterns").list_models(task="image-classification", domain="handwritten-digits"),),
+        "every digit classifier": lambda: (
+            __import__("zoo_patterns").list_models(task="image-classification", domain="handwritten-digits"),
+        ),
         "every ONNX model": lambda: (__import__("zoo_patterns").list_models(framework="onnx"),),
     },
     "ex06.q2": {
@@ -385,6 +399,7 @@ SHORTCUTS: dict[str, dict[str, object]] = {
         "another base": lambda: (_plan(0.01, base="digits-cnn-onnx"),),
     },
 }
+
 
 def _starter_adapter():
     from zoo_patterns.adapters import ZooModel

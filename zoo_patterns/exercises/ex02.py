@@ -195,7 +195,7 @@ q4 = PredictionQuestion(
         "you say replace=True; unknown names and mismatched cards are errors too.",
         "Lesson 02 shows it in section '4. Scoped registries', and the errors in section '2. The workbook's `Registry`'.",
         "The outcomes are 'ok', 'DuplicateModelError', 'ModelNotFoundError' and 'ValueError'; register() in "
-        "zoo_patterns/registry.py raises each of them.",
+        "zoo_patterns/model_registry.py raises each of them.",
     ],
     solution="""predicted = {
     "register 'minilm-l6' in the child": "DuplicateModelError",  # the child sees the parent's names

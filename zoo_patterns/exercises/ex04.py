@@ -56,7 +56,9 @@ q1 = Question(
     _check_verify,
     hints=[
         "Check the cheap thing first: a truncated download has the wrong size. Then the hash, read in blocks so a large file never sits in memory.",
-        "Lesson 04 checks every file in section '7. A corrupted file is caught and fetched again'; section '3. Fetch: the first download' shows where the size and sha256 come from.",
+        "Lesson 04 shows it in section '7. A corrupted file is caught and fetched again': the loader hashes the "
+        "damaged file in full and compares it with the sha256 in the manifest; sha256_file in "
+        "zoo_patterns/hashing.py reads a file in blocks.",
         "Path.stat().st_size, then h = hashlib.sha256(); for each f.read(1 << 20) block: h.update(block); compare h.hexdigest().",
     ],
     solution="""def verify(path, size, sha256):

@@ -101,7 +101,8 @@ q2 = Question(
     hints=[
         "Freezing is per parameter: switch requires_grad off everywhere, then back on for the parts that should learn. "
         "The last block is the last layer of the backbone that has parameters; find it, don't count to it.",
-        "Lesson 07 shows it in section '2. The plans'. The partial plan freezes all but the last block.",
+        "Lesson 07 shows it in section '1. Fine-tuning by hand': it switches requires_grad off for the frozen "
+        "layers and calls the last block of the backbone fc.",
         "last = [m for m in net.backbone if list(m.parameters())][-1]; set requires_grad False on net.parameters(), then "
         "True on last.parameters() and net.head.parameters().",
     ],
