@@ -199,10 +199,12 @@ _JOURNALS: dict[Path, str] = {}
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    if getattr(item, "cell", None) is None:
-        return
     import os
     import tempfile
+
+    if getattr(item, "cell", None) is None:
+        os.environ.pop("ZOO_PATTERNS_PREDICTIONS", None)  # a notebook's journal must not leak into later tests
+        return
 
     if item.path not in _JOURNALS:
         _JOURNALS[item.path] = str(Path(tempfile.mkdtemp(prefix="zoo-patterns-journal-")) / "predictions.json")

@@ -24,14 +24,15 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # Exercise 00 · Setup and orientation
 #
-# Three small questions about the machine you are on. Fill each `____`, run the cell,
-# then run the check below it. Stuck? `q1.hint()`, then `q1.hint(2)`. Giving up is fine:
-# `q1.solution()`.
+# Four checked questions about the machine you are on: one look-up (Q1), two small functions
+# that do what the workbook's settings do (Q2, Q3), and one prediction that you commit before
+# you see the runs (Q4). Fill each `____`, run the cell, then run the check below it. Stuck?
+# `q1.hint()`, then `q1.hint(2)`. Giving up is fine: `q1.solution()`.
 
 # %%
 import zoo_patterns
 from zoo_patterns.exercises import ____
-from zoo_patterns.exercises.ex00 import SETTINGS, device_with, q1, q2, q3, q4
+from zoo_patterns.exercises.ex00 import SETTINGS, q1, q2, q3, q4
 
 zoo_patterns.quiet()
 
@@ -46,22 +47,29 @@ my_device = ____
 q1.check(my_device)
 
 # %% [markdown]
-# ## Q2 · Where does the workbook cache downloads?
+# ## Q2 · Where would the cache be?
+# Write `cache_dir_for(environ)`: the folder the workbook caches downloads in when the
+# environment variables are the dict `environ`, as a `pathlib.Path`. `ZOO_PATTERNS_CACHE`
+# moves the cache; think about what a person may type into it. The check tries your function
+# on environments it makes up each time, and compares with what `zoo_patterns.cache_dir()` gives.
 
 # %%
-cache = ____
+def cache_dir_for(environ):
+    raise NotImplementedError("your code here")
+
 
 # %% tags=["check"]
-q2.check(cache)
+q2.check(cache_dir_for)
 
 # %% [markdown]
-# ## Q3 · Framework versions without importing the frameworks
-# Write `framework_versions()`: a dict from each of `torch`, `tensorflow`, `mxnet` and
-# `transformers` to its installed version string. Importing the four would take seconds;
-# find a faster way.
+# ## Q3 · Versions without importing anything
+# Write `framework_versions(names)`: a dict from each package name in `names` to its installed
+# version string, or `None` when it is not installed. Importing `torch`, `tensorflow`, `mxnet`
+# and `transformers` would take seconds; find a way that imports none of them. The check asks
+# for the four frameworks and for packages it picks at random.
 
 # %%
-def framework_versions():
+def framework_versions(names):
     raise NotImplementedError("your code here")
 
 
@@ -72,21 +80,29 @@ q3.check(framework_versions)
 # ## Q4 · Predict, then run: what the device setting accepts
 # `ZOO_PATTERNS_DEVICE` overrides the device the workbook picks. For each value in `SETTINGS`
 # (`""` means unset), **predict** what `zoo_patterns.device()` returns, or the class name of
-# the exception it raises. Write `predicted = {value: result}`; `device_with(value)` runs one.
+# the exception it raises. Write `predicted = {value: result}`, then run `q4.predict(predicted)`:
+# it records your first prediction, and only then shows the runs beside it. `q4.check()`
+# scores the first prediction you committed, so think before you run it.
+
+# %%
+print(SETTINGS)
 
 # %%
 predicted = ____
 
 # %% tags=["check"]
-q4.check(predicted)
+q4.predict(predicted)
+
+# %% tags=["check"]
+q4.check()
 
 # %% [markdown]
 # ## Review questions
 # Open questions, not checked: answer them in your own words, in the cell below or on paper.
 # (The solution notebook has answers.)
 #
-# 1. Why does the workbook read framework versions from the installed metadata rather than from
-#    each framework's `__version__`?
+# 1. Your Q3 never imports the frameworks. What can its answer not tell you about them, and
+#    how does lesson 00 find that out?
 # 2. What goes wrong if every lesson picks its own device?
 # 3. Why must the cache never default to a temporary directory?
 

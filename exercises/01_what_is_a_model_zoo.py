@@ -24,7 +24,9 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # Exercise 01 · What a model zoo is
 #
-# Predict what a pretrained model does, query the zoo, and score a model. Fill each `____`, run the cell, then its check.
+# Four checked questions: predict what a pretrained model does before you see it (Q1, committed
+# first), write the similarity it is measured with (Q2), query the zoo (Q3, a look-up), and write
+# the metric a card reports (Q4). Fill each `____`, run the cell, then its check.
 # `q1.hint()` helps; `q1.solution()` shows an answer.
 
 # %%
@@ -32,42 +34,66 @@ import numpy as np
 
 import zoo_patterns as zp
 from zoo_patterns.exercises import ____
-from zoo_patterns.exercises.ex01 import SENTENCES, q1, q2, q3
+from zoo_patterns.exercises.ex01 import SENTENCES, q1, q2, q3, q4
 
 zp.quiet()
 
 # %% [markdown]
-# ## Q1 · Predict, then measure: which sentence is closest?
-# `SENTENCES` holds four sentences. **First predict**, without running anything: which of
-# sentences 1, 2 and 3 will MiniLM place closest to sentence 0, `"The cat sat on the mat."`?
-# Write your guess as `predicted_closest`. Then measure: embed all four with `minilm-l6` and
-# compute `similarity`, the 4×4 matrix of cosine similarities. The check compares the two.
+# ## Q1 · Predict, then run: which sentence is closest?
+# `SENTENCES` holds four sentences. **Predict**, without running anything: which of sentences
+# 1, 2 and 3 will MiniLM place closest to sentence 0, `"The cat sat on the mat."`, and which
+# farthest? Write `predicted = {"closest to sentence 0": n, "farthest from sentence 0": n}`,
+# then run `q1.predict(predicted)`: it records your first prediction, then shows MiniLM's answer.
 
 # %%
 for i, sentence in enumerate(SENTENCES):
     print(i, sentence)
 
 # %%
-predicted_closest = ____
-similarity = ____
+predicted = ____
 
 # %% tags=["check"]
-q1.check(predicted_closest, similarity)
+q1.predict(predicted)
+
+# %% tags=["check"]
+q1.check()
 
 # %% [markdown]
-# ## Q2 · Availability per framework
-# Which frameworks does the zoo publish a *voice-activity-detection* model in? Give a set.
+# ## Q2 · The similarity behind Q1
+# Write `cosine_similarity(vectors)`: for an `(n, d)` array of `n` vectors, the `(n, n)` matrix of
+# the cosines of the angles between them. Do not assume the vectors have length 1 (the check
+# gives yours vectors of any length). Then the next cell measures Q1 with it.
 
 # %%
-vad_frameworks = ____
+def cosine_similarity(vectors):
+    raise NotImplementedError("your code here")
+
 
 # %% tags=["check"]
-q2.check(vad_frameworks)
+q2.check(cosine_similarity)
+
+# %%
+embeddings = zp.load("minilm-l6", adapt=True).predict(list(SENTENCES))
+try:
+    print(np.round(cosine_similarity(embeddings), 3))
+except NotImplementedError:
+    print("Write cosine_similarity above first.")
 
 # %% [markdown]
-# ## Q3 · The metric on a card
+# ## Q3 · One framework only
+# Not every task can be had in every framework. Write `single_framework`, a dict from each task
+# that the zoo publishes in **one** framework only to that framework.
+
+# %%
+single_framework = ____
+
+# %% tags=["check"]
+q3.check(single_framework)
+
+# %% [markdown]
+# ## Q4 · The metric on a card
 # Cards report accuracy on held-out data. Write `top1_accuracy(logits, labels)`: the fraction
-# of rows whose highest score is at the label's index.
+# of rows whose highest score is at the label's index. The check tries it on a table it draws.
 
 # %%
 def top1_accuracy(logits, labels):
@@ -75,7 +101,7 @@ def top1_accuracy(logits, labels):
 
 
 # %% tags=["check"]
-q3.check(top1_accuracy)
+q4.check(top1_accuracy)
 
 # %% [markdown]
 # Try it on the zoo's digits CNN: does your function reproduce the accuracy on its card?
@@ -99,8 +125,8 @@ except NotImplementedError:
 # (The solution notebook has answers.)
 #
 # 1. Name three things a model card tells you that the weights file cannot.
-# 2. In Q1 MiniLM put 'The mat sat on the cat.' nearer to 'The cat sat on the mat.' than a
-#    paraphrase. Why, and what does it mean for using it?
+# 2. Look back at the runs Q1 showed you. Explain them from how MiniLM builds a sentence vector,
+#    and say what it means for using it.
 # 3. When does a pretrained start not help?
 
 # %%

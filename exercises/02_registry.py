@@ -24,28 +24,40 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # Exercise 02 · The registry pattern
 #
-# Make a registry, query the zoo's, and scope your experiments in a child registry.
+# Four checked questions: write a registry that fixes the naive one's faults (Q1), query the
+# zoo's (Q2, a look-up), scope your experiments in a child registry (Q3), and predict what a
+# child registry allows before you see it (Q4, committed first).
 
 # %%
-import torch
-
 import zoo_patterns as zp
 from zoo_patterns import Registry
 from zoo_patterns.exercises import ____
-from zoo_patterns.exercises.ex02 import OPERATIONS, q1, q2, q3, q4, run_operation
+from zoo_patterns.exercises.ex02 import OPERATIONS, q1, q2, q3, q4
 
 zp.quiet()
 
 # %% [markdown]
-# ## Q1 · Your own registry
-# Create `my_registry` and register a builder under `"tiny-linear"` that returns
-# `torch.nn.Linear(64, 10)`.
+# ## Q1 · A registry that refuses mistakes
+# Lesson 02 began with a registry in ten lines: a module-level dict and a decorator. Write
+# `SafeRegistry`, a class with `register(name)` (a decorator, as there) and
+# `build(name, **kwargs)`, that mends its faults: each instance has its own entries; a name
+# registered twice is an error, and the first model stays; building an unknown name raises an
+# error that suggests the registered names close to it. Registering must not build anything.
 
 # %%
-my_registry = ____
+class SafeRegistry:
+    def __init__(self):
+        raise NotImplementedError("your code here")
+
+    def register(self, name):
+        raise NotImplementedError("your code here")
+
+    def build(self, name, **kwargs):
+        raise NotImplementedError("your code here")
+
 
 # %% tags=["check"]
-q1.check(my_registry)
+q1.check(SafeRegistry)
 
 # %% [markdown]
 # ## Q2 · A query
@@ -71,8 +83,9 @@ q3.check(lesson)
 # %% [markdown]
 # ## Q4 · Predict, then run: what does a child registry allow?
 # Each of the six `OPERATIONS` below is done on a fresh `Registry("lesson", parent=zp.registry())`.
-# **First predict** the outcome of each: `"ok"`, or the class name of the exception it raises.
-# Write them as `predicted = {operation: outcome}`; then `run_operation(label)` runs one.
+# **Predict** the outcome of each: `"ok"`, or the class name of the exception it raises. Write
+# them as `predicted = {operation: outcome}`, then run `q4.predict(predicted)`: it records your
+# first prediction, then runs the six and shows them beside it. `q4.check()` scores the first.
 
 # %%
 for label in OPERATIONS:
@@ -82,7 +95,10 @@ for label in OPERATIONS:
 predicted = ____
 
 # %% tags=["check"]
-q4.check(predicted)
+q4.predict(predicted)
+
+# %% tags=["check"]
+q4.check()
 
 # %% [markdown]
 # ## Review questions
@@ -91,7 +107,8 @@ q4.check(predicted)
 #
 # 1. Why does a registry store a factory rather than a built model?
 # 2. What do scoped (child) registries buy a lesson or a test?
-# 3. Why is a duplicate name an error rather than a silent overwrite?
+# 3. Who is protected when a registry refuses a second registration of a name, and what is the
+#    explicit way out when you do mean to override it?
 
 # %%
 # Your answers, as comments (or add a markdown cell).

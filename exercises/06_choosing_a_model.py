@@ -24,7 +24,9 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # Exercise 06 · Choosing a pretrained model
 #
-# Query the zoo, compute an accuracy/latency frontier, and write a selection rule as code.
+# Four checked questions: query the zoo (Q1, a look-up), write the accuracy/latency frontier (Q2)
+# and a selection rule (Q3) as code, and predict how the rule's window moves its pick before you
+# see it (Q4, committed first). The checks of Q2 and Q3 also try your code on tables of their own.
 
 # %%
 import zoo_patterns as zp
@@ -73,20 +75,24 @@ def choose(rows):
 q3.check(choose)
 
 # %% [markdown]
-# ## Q4 · Predict: the rule's window
+# ## Q4 · Predict, then run: the rule's window
 # The rule in Q3 keeps the models within 3 points of the best and takes the fastest. **Predict**,
-# from the table below, which model it picks with a 1-point window (`narrow`) and with a
-# 10-point window (`wide`). Then change the window in your `choose` and see.
+# from the table below, which model it picks with a 1-point window and with a 10-point window:
+# `predicted = {"1-point window": name, "10-point window": name}`. Then run `q4.predict(predicted)`:
+# it records your first prediction, then shows the rule's picks beside it.
 
 # %%
 for row in ROWS:
     print(row)
 
 # %%
-narrow, wide = ____, ____
+predicted = ____
 
 # %% tags=["check"]
-q4.check(narrow, wide)
+q4.predict(predicted)
+
+# %% tags=["check"]
+q4.check()
 
 # %% [markdown]
 # ## Review questions
@@ -94,7 +100,7 @@ q4.check(narrow, wide)
 # (The solution notebook has answers.)
 #
 # 1. Why benchmark candidates on your own data rather than trust the card's accuracy?
-# 2. Q4 showed the pick moving with the window. How would you choose the window?
+# 2. The rule has one knob, its window. How would you choose it for an application?
 # 3. When is a more complex model not worth it even if it is more accurate?
 
 # %%

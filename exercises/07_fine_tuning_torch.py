@@ -24,7 +24,10 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # Exercise 07 · Fine-tuning in PyTorch
 #
-# Reconfigure the output layer, freeze all but the last block, and add L2 to a plan.
+# Four checked questions: write the two steps of fine-tuning by hand as functions that work on
+# any network of this shape (Q1 replaces the head, Q2 freezes all but the last block; the checks
+# try them on networks of their own), add L2 to a plan (Q3, a look-up), and diagnose a freezing
+# bug by predicting its effect before you see it (Q4, committed first).
 
 # %%
 import torch
@@ -40,24 +43,39 @@ print(net)
 
 # %% [markdown]
 # ## Q1 · Replace the head
-# `net` was pretrained on 5 digits. The new task has 10. Replace its output layer (`net.head`)
-# with a fresh one for 10 classes, keeping everything else.
+# `net` was pretrained on 5 digits. Write `replace_head(net, num_classes)`: give the network a
+# fresh output layer (`net.head`) for `num_classes` classes, keep everything else, and return
+# the network. It must work for a network of any width, not only this one.
 
 # %%
-pass  # assign a new layer to net.head
+def replace_head(net, num_classes):
+    raise NotImplementedError("your code here")
+
 
 # %% tags=["check"]
-q1.check(net)
+q1.check(replace_head)
 
 # %% [markdown]
 # ## Q2 · Freeze everything but the last block
-# Make only the last hidden block (`net.backbone[8]`, the 64-unit layer) and the head trainable.
+# Write `freeze_all_but_last(net)`: afterwards only the last layer of `net.backbone` that has
+# parameters (here `net.backbone[8]`, the 64-unit layer) and the head are trainable. Find that
+# layer rather than counting to it: the check also hands your function a deeper network.
 
 # %%
-pass  # set requires_grad on the parameters
+def freeze_all_but_last(net):
+    raise NotImplementedError("your code here")
+
 
 # %% tags=["check"]
-q2.check(net)
+q2.check(freeze_all_but_last)
+
+# %%
+try:
+    net = replace_head(net, 10)
+    freeze_all_but_last(net)
+    print("trainable:", [name for name, p in net.named_parameters() if p.requires_grad])
+except NotImplementedError:
+    print("Write replace_head and freeze_all_but_last above first.")
 
 # %% [markdown]
 # ## Q3 · Add L2
@@ -81,14 +99,23 @@ q3.check(plan_l2)
 # for p in net.backbone[8].parameters(): p.requires_grad = True   # "and the last block too"
 # ```
 #
-# After one `loss.backward(); optimizer.step()`, which parameters have changed? Write `changed`,
-# a set of names as `net.named_parameters()` gives them. (The check runs it.)
+# After one `loss.backward(); optimizer.step()` on the pretrained `digits-cnn-torch`, which
+# parameters have changed? **Predict** `changed = {name: True or False}` for every name that
+# `net.named_parameters()` gives, then run `q4.predict(changed)`: it records your first
+# prediction, then runs the colleague's code and shows what changed beside it.
+
+# %%
+names = [name for name, _ in zp.load("digits-cnn-torch").named_parameters()]
+print(names)
 
 # %%
 changed = ____
 
 # %% tags=["check"]
-q4.check(changed)
+q4.predict(changed)
+
+# %% tags=["check"]
+q4.check()
 
 # %% [markdown]
 # ## Review questions
@@ -96,8 +123,7 @@ q4.check(changed)
 # (The solution notebook has answers.)
 #
 # 1. When would you freeze all but the head, and when fine-tune everything?
-# 2. Q4's late unfreeze gave the block gradients but never updated it. How would you guard
-#    against it?
+# 2. Explain what Q4's runs showed you, and say how you would guard against that bug.
 # 3. Why is accuracy not enough on the fine-tuned model?
 
 # %%

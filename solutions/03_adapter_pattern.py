@@ -24,8 +24,9 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # Exercise 03 · The adapter pattern
 #
-# Write an adapter for a runtime the workbook does not know (scikit-learn), measure parity
-# between two runtimes, and write the spec a torch model cannot infer for itself.
+# Three checked questions: write an adapter for a runtime the workbook does not know
+# (scikit-learn, Q1), write the parity measurement between two runtimes (Q2), and predict which
+# inputs a model's spec refuses before you see it (Q3, committed first).
 
 # %%
 import numpy as np
@@ -36,7 +37,7 @@ from zoo_patterns import TensorSpec
 from zoo_patterns.adapters import ZooModel
 from zoo_patterns.datasets import digits_task
 from zoo_patterns.exercises import ____
-from zoo_patterns.exercises.ex03 import q1, q2, q3
+from zoo_patterns.exercises.ex03 import candidates, q1, q2, q3
 
 zp.quiet()
 split = digits_task(seed=0)
@@ -88,31 +89,38 @@ q1.check(SklearnModel, clf, flat)
 
 # %% [markdown]
 # ## Q2 · Parity
-# `digits-cnn-onnx` is the ONNX export of `digits-cnn-torch`. Through their adapters, compute
-# `max_diff`: the largest absolute difference between their outputs on `split.x_test`.
+# `digits-cnn-onnx` is the ONNX export of `digits-cnn-torch`. Write `parity(model_a, model_b, x)`:
+# the largest absolute difference between two adapted models' outputs on the batch `x`. The
+# check runs it on batches of its own; the next cell measures the two runtimes with it.
 
 # %%
 # BEGIN SOLUTION
-#> max_diff = ____
-torch_out = zp.load("digits-cnn-torch", adapt=True).predict(split.x_test)
-onnx_out = zp.load("digits-cnn-onnx", adapt=True).predict(split.x_test)
-max_diff = float(np.abs(onnx_out - torch_out).max())
-print(f"max |onnx - torch| = {max_diff:.2e}")
+#> def parity(model_a, model_b, x):
+#>     raise NotImplementedError("your code here")
+def parity(model_a, model_b, x):
+    return float(np.abs(model_a.predict(x) - model_b.predict(x)).max())
 # END SOLUTION
 
-# %% tags=["check"]
-q2.check(max_diff)
 
-# %% [markdown]
-# ## Q3 · Predict what the spec refuses
-# `candidates()` holds eight inputs for `digits-cnn-torch`, whose input spec is printed below.
-# **First predict**, from the spec alone: which of them does `model.predict` refuse with a
-# `SpecError`? Write `refused`, a set of their names. Then run them to see if you were right.
+# %% tags=["check"]
+q2.check(parity)
 
 # %%
-from zoo_patterns.errors import SpecError
-from zoo_patterns.exercises.ex03 import candidates
+try:
+    max_diff = parity(zp.load("digits-cnn-onnx", adapt=True), zp.load("digits-cnn-torch", adapt=True), split.x_test)
+    print(f"max |onnx - torch| = {max_diff:.2e}")
+except NotImplementedError:
+    print("Write parity above first.")
 
+# %% [markdown]
+# ## Q3 · Predict, then run: what does the spec refuse?
+# `candidates()` holds eight inputs for `digits-cnn-torch`, whose input spec is printed below.
+# **Predict**, from the spec alone, whether `model.predict` accepts each one or refuses it with a
+# `SpecError`. Write `predicted = {name: "accepted" or "refused"}`, then run
+# `q3.predict(predicted)`: it records your first prediction, then runs the eight and shows the
+# outcomes beside it. `q3.check()` scores the first prediction.
+
+# %%
 model = zp.load("digits-cnn-torch", adapt=True)
 print(model.card.inputs[0])
 for name, x in candidates().items():
@@ -120,22 +128,24 @@ for name, x in candidates().items():
 
 # %%
 # BEGIN SOLUTION
-#> refused = ____
-refused = {"one image, no batch axis", "raw pixels 0..16", "integer pixels", "a torch tensor", "a NaN pixel"}
-# float64 is a float: the spec compares the dtype's kind and casts it; a batch of one matches the free batch axis.
-outcome = {}
-for name, x in candidates().items():
-    try:
-        model.predict(x)
-        outcome[name] = "accepted"
-    except SpecError as error:
-        outcome[name] = f"refused: {str(error).splitlines()[0]}"
-    print(f"{name:26} {outcome[name]}")
-assert {name for name, said in outcome.items() if said.startswith("refused")} == refused  # the answer, measured
+#> predicted = ____
+predicted = {
+    "the test batch": "accepted",
+    "a batch of one": "accepted",  # the batch axis is free (None)
+    "one image, no batch axis": "refused",  # the wrong number of axes
+    "float64": "accepted",  # a float: the spec compares the dtype's kind, and casts it
+    "raw pixels 0..16": "refused",  # outside the range 0..1
+    "integer pixels": "refused",  # an integer kind
+    "a torch tensor": "refused",  # not a numpy array
+    "a NaN pixel": "refused",  # not finite
+}
 # END SOLUTION
 
 # %% tags=["check"]
-q3.check(refused)
+q3.predict(predicted)
+
+# %% tags=["check"]
+q3.check()
 
 # %% [markdown]
 # ## Review questions
@@ -143,17 +153,17 @@ q3.check(refused)
 # (The solution notebook has answers.)
 #
 # 1. Why does the spec check live in the base class's `predict` and not in each adapter?
-# 2. In Q3 float64 was accepted but integers were refused. Is that the right rule?
-# 3. Parity between two runtimes is about 1e-7, not 0. Why, and what tolerance would you accept?
+# 2. Look at what Q3's runs showed you about number types. Is that the right rule, and why?
+# 3. Parity between two runtimes is seldom exactly 0. Why, and what tolerance would you accept?
 
 # %%
 # BEGIN SOLUTION
 #> # Your answers, as comments (or add a markdown cell).
 # 1. So that every adapter gets it, and no adapter can forget it or bypass it; an adapter only
 #    writes the framework-specific `_predict`.
-# 2. Casting float64 to float32 loses nothing a model cares about; integer pixels almost always
-#    mean the preprocessing (dividing by 16) was skipped, so refusing them catches a real
-#    mistake.
+# 2. Float64 is accepted and cast, integers are refused. Casting float64 to float32 loses nothing
+#    a model cares about; integer pixels almost always mean the preprocessing (dividing by 16)
+#    was skipped, so refusing them catches a real mistake.
 # 3. Different kernels sum in different orders and fuse operations, so float32 rounding differs.
 #    Accept differences near float32 precision times the depth of the network (around 1e-5
 #    here), and check that the predicted classes agree.

@@ -24,8 +24,9 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # Exercise 04 · The layered loader
 #
-# Write the verify step, add a resolver for a new scheme, diagnose which damage a cache serves, and
-# predict which version each reference means.
+# Four checked questions: write the verify step (Q1) and a resolver for a new scheme (Q2), then
+# two predictions that you commit before you see the runs: which damage a cache serves (Q3, a
+# diagnosis) and which version each reference means (Q4).
 # A mirror of the workbook zoo is served on loopback for you; its URL is `MIRROR`.
 
 # %%
@@ -35,7 +36,7 @@ from pathlib import Path
 
 import zoo_patterns as zp
 from zoo_patterns.exercises import ____
-from zoo_patterns.exercises.ex04 import VERSIONS, content_id_of, q1, q2, q3, q4, references, resolve_version
+from zoo_patterns.exercises.ex04 import DAMAGES, MODES, VERSIONS, content_id_of, q1, q2, q3, q4, references
 from zoo_patterns.loader import Cache, IndexResolver, Loader, Request, ZooServer
 
 zp.quiet()
@@ -52,7 +53,7 @@ print("mirror at", MIRROR)
 # ## Q1 · The verify step
 # Write `verify(path, size, sha256)`: `True` when the file at `path` has exactly `size` bytes
 # whose sha256 is `sha256`, else `False` (a missing file too). Read it in chunks: model files
-# can be larger than memory.
+# can be larger than memory. The check makes its own files, with names and bytes it draws.
 
 # %%
 # BEGIN SOLUTION
@@ -77,7 +78,8 @@ q1.check(verify)
 # ## Q2 · A resolver for a new scheme
 # Write a resolver so that `mirror://NAME` means "NAME in the zoo at `MIRROR`", and register
 # it on `loader` (`loader.resolvers.register(...)` returns what you give it). A resolver has
-# `supports(request)` and `resolve(request)`; `request.ref` is the string the user typed.
+# `supports(request)` and `resolve(request)`; `request.ref` is the string the user typed. The
+# check resolves a model it picks at random.
 
 # %%
 # BEGIN SOLUTION
@@ -101,15 +103,13 @@ q2.check(mirror_resolver, loader)
 # ## Q3 · Diagnose: which damage does the cache serve?
 # torch.hub and TF Hub only check that a cached file exists, so a truncated download is served
 # for ever. This loader checks a *stamp* on every hit (`verify="stamp"`, the default) or
-# re-hashes every file (`verify="full"`). `run_damage(damage, mode)` caches `digits-cnn-torch`,
-# damages its weights in one of three ways (`DAMAGES`) and fetches again: it returns `True`
-# when the loader repaired the file, `False` when it served the damaged one.
-# **First predict** all six outcomes as `repaired = {(damage, mode): True or False}`, from
-# `stamp()` in `zoo_patterns/loader/verify.py`; then run `run_damage` to check yourself.
+# re-hashes every file (`verify="full"`). The run caches `digits-cnn-torch`, damages its weights
+# in one of three ways (`DAMAGES`) and fetches again: `True` when the loader repaired the file,
+# `False` when it served the damaged one. **Predict** all six outcomes as
+# `repaired = {(damage, mode): True or False}`, from `stamp()` in `zoo_patterns/loader/verify.py`,
+# then run `q3.predict(repaired)`: it records your first prediction, then runs the six.
 
 # %%
-from zoo_patterns.exercises.ex04 import DAMAGES, MODES, run_damage
-
 print(DAMAGES, MODES)
 
 # %%
@@ -123,18 +123,21 @@ repaired = {
     ("one byte changed, stamp restored", "stamp"): False,  # size, mtime and inode all match: served
     ("one byte changed, stamp restored", "full"): True,
 }
-print({(how, mode): run_damage(how, mode) for how in DAMAGES for mode in MODES})
 # END SOLUTION
 
 # %% tags=["check"]
-q3.check(repaired)
+q3.predict(repaired)
+
+# %% tags=["check"]
+q3.check()
 
 # %% [markdown]
-# ## Q4 · Predict: which version does each reference mean?
+# ## Q4 · Predict, then run: which version does each reference mean?
 #
-# A zoo holds four versions of `digits-cnn`: `VERSIONS` maps each to its yank reason (or None).
-# **First predict** what each of `references()` resolves to, as
-# `predicted = {reference: version}`; then run `resolve_version(ref)` to check yourself.
+# A zoo holds four versions of `digits-cnn`: `VERSIONS` maps each to its yank reason (or None),
+# and `content_id_of(version)` gives each version's content id. **Predict** what each of
+# `references()` resolves to, as `predicted = {reference: version}`, then run
+# `q4.predict(predicted)`: it records your first prediction, then resolves them.
 
 # %%
 print(VERSIONS)
@@ -152,7 +155,10 @@ predicted = {
 # END SOLUTION
 
 # %% tags=["check"]
-q4.check(predicted)
+q4.predict(predicted)
+
+# %% tags=["check"]
+q4.check()
 
 # %%
 server.stop()
@@ -163,21 +169,24 @@ server.stop()
 # (The solution notebook has answers.)
 #
 # 1. Why check the size before the hash?
-# 2. Q3 showed the stamp check serving a file whose bytes changed but whose stamp was restored.
-#    When is that acceptable, and what would you do for a shared cache?
+# 2. Which of Q3's damages does the default check let through, and when is that acceptable?
+#    What would you do for a shared cache?
 # 3. What should offline mode do with a model that is not cached?
-# 4. Why does a yank keep the version loadable by its pin, instead of deleting it?
+# 4. A published version turns out to be broken. What can the zoo's maintainers do about it,
+#    and whom does each choice hurt?
 
 # %%
 # BEGIN SOLUTION
 #> # Your answers, as comments (or add a markdown cell).
 # 1. It costs one stat and catches truncated downloads, the commonest damage, without reading
 #    the file.
-# 2. On a personal cache, where only the loader writes, a changed stamp is the signal that
-#    matters and a hit costs a stat. For a shared or untrusted cache use `verify='full'`, or
+# 2. Bytes changed with the stamp restored: the stamp matches, so the file is served. On a
+#    personal cache, where only the loader writes, a changed stamp is the signal that matters
+#    and a hit costs a stat. For a shared or untrusted cache use `verify='full'`, or
 #    verify on a schedule.
 # 3. Fail at once with a clear error naming the model and how to fetch it, rather than time out
 #    on the network or silently use another version.
-# 4. Someone pinned it: a class, a paper, a deployed service. Deleting it would break them without
-#    warning; a yank stops new users getting it by name and warns the pinned ones.
+# 4. Delete it, which breaks everyone who pinned it (a class, a paper, a deployed service)
+#    without warning; or yank it, which stops new users getting it by a bare name and warns the
+#    pinned ones while their pins still load; or leave it, which hurts every new user.
 # END SOLUTION

@@ -24,8 +24,9 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # Exercise 05 · The four hubs
 #
-# Write a PyTorch Hub repository, put a SavedModel inside Keras 3 for NCHW callers, and predict
-# which Gluon model-zoo builds can load a weights file. (Hugging Face's is lesson 01's `from_pretrained`.)
+# Three checked questions: write a PyTorch Hub repository (Q1), put a SavedModel inside Keras 3
+# for NCHW callers (Q2), and predict which Gluon model-zoo builds can load a weights file before
+# you see it (Q3, committed first). (Hugging Face's hub is lesson 01's `from_pretrained`.)
 
 # %%
 import keras
@@ -50,7 +51,8 @@ resnet_dir = zp.model_dir("digits-resnet18-gluon")
 # CNN's `config.json` and `model.safetensors`. Write `HUBCONF`, the text of its `hubconf.py`
 # (the check writes it there): a `dependencies` list and an entry point `digits_cnn(pretrained=True)` that builds the network
 # from `config.json` and loads the weights only when `pretrained` is true. The check loads it
-# with `torch.hub.load(my_hub, "digits_cnn", source="local")`, with and without weights.
+# with `torch.hub.load(my_hub, "digits_cnn", source="local")`, with and without weights, and
+# again after moving the folder elsewhere with other weights in it.
 
 # %%
 import shutil
@@ -92,7 +94,7 @@ q1.check(my_hub, HUBCONF)
 # `hub.KerasLayer` no longer fits in Keras 3 models; `keras.layers.TFSMLayer` does. The
 # SavedModel at `saved_dir` (endpoint `serve`) takes NHWC images, (batch, 8, 8, 1), but the rest
 # of this workbook passes NCHW, (batch, 1, 8, 8). Build `keras_model`: a Keras 3 model that
-# takes NCHW images and gives the SavedModel's outputs.
+# takes NCHW images and gives the SavedModel's outputs (the check tries images of its own too).
 
 # %%
 # BEGIN SOLUTION
@@ -109,25 +111,27 @@ q2.check(keras_model)
 # ## Q3 · Predict, then run: which builds can load the weights?
 # `resnet_dir / "model.params"` holds the weights of a Gluon model-zoo ResNet. Gluon builds an
 # architecture by name with `vision.get_model(name, classes=..., thumbnail=...)`, then loads a
-# file into it. **First predict** which of the five builds in `BUILDS` can load this file, and
-# write their labels as `loadable`. Then run `try_build(label)` on each to see.
+# file into it. **Predict** which of the five builds in `BUILDS` can load this file: write
+# `loads = {label: True or False}`, then run `q3.predict(loads)`: it records your first
+# prediction, then tries the five builds and shows what happened beside it.
 
 # %%
-from zoo_patterns.exercises.ex05 import BUILDS, try_build
+from zoo_patterns.exercises.ex05 import BUILDS
 
 print(list(BUILDS))
 print((resnet_dir / "config.json").read_text())
 
 # %%
 # BEGIN SOLUTION
-#> loadable = ____
-loadable = {"resnet18_v1, classes=5, thumbnail"}  # what config.json records; every other build mismatches
-for label in BUILDS:
-    print(f"{label:38} {try_build(label)}")
+#> loads = ____
+loads = {label: label == "resnet18_v1, classes=5, thumbnail" for label in BUILDS}  # what config.json records
 # END SOLUTION
 
 # %% tags=["check"]
-q3.check(loadable)
+q3.predict(loads)
+
+# %% tags=["check"]
+q3.check()
 
 # %% [markdown]
 # ## Review questions
@@ -137,7 +141,8 @@ q3.check(loadable)
 # 1. What does `torch.hub.load` run that loading a safetensors file does not, and what follows
 #    for trust?
 # 2. Why did `hub.KerasLayer` break in Keras 3, and what replaced it?
-# 3. A Gluon `.params` file loads into only one build. Where should the build's arguments live?
+# 3. A Gluon `.params` file holds no architecture. Where should the arguments of the build it
+#    belongs to live, and why there?
 
 # %%
 # BEGIN SOLUTION

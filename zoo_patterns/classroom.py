@@ -27,6 +27,7 @@ END = re.compile(r"^\s*# END SOLUTION\s*$")
 LEARNER = re.compile(r"^(\s*)#> ?(.*)$")
 CHECK = re.compile(r"\b(q\d+)\.check\(")
 SCHEMA = 3
+JOURNAL = "predictions.json"  # zoo_patterns.exercises.journal_path() beside the notebook
 
 CONFIG = '''"""nbgrader configuration of the zoo-patterns course (written by `python -m zoo_patterns classroom export`)."""
 
@@ -39,6 +40,14 @@ c.ClearSolutions.code_stub = {{"python": "# YOUR CODE HERE\\nraise NotImplemente
 # lessons that train or load models take up to a minute or two on a laptop CPU
 c.ExecutePreprocessor.timeout = {timeout}
 c.Execute.timeout = {timeout}
+# A learner's q.predict(...) commits each prediction to {journal} beside the notebook, and the autograde scores
+# the first one: the journal is submitted with the notebook. A journal in source/ (a teacher ran a notebook there)
+# must neither be released to the students nor overwrite theirs when grading.
+import sys  # noqa: E402
+
+if "generate_assignment" in sys.argv or "assign" in sys.argv:
+    c.CourseDirectory.ignore.append({journal!r})
+c.Autograde.exclude_overwriting = {{name: [{journal!r}] for name in {assignments!r}}}
 '''
 
 
@@ -142,7 +151,8 @@ def export_course(
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, target)
         available[stem] = checks * points
-    (out / "nbgrader_config.py").write_text(CONFIG.format(course=course, timeout=timeout), encoding="utf-8")
+    config = CONFIG.format(course=course, timeout=timeout, journal=JOURNAL, assignments=sorted(available))
+    (out / "nbgrader_config.py").write_text(config, encoding="utf-8")
     return available
 
 

@@ -205,15 +205,20 @@ def _append_journal(question: str, prediction: Any, path: Path) -> None:
 class PredictionQuestion(Question):
     """A "predict, then run" question: ``q.predict(guess)`` commits, then shows the runs; ``q.check()`` scores the first.
 
-    ``keys`` are what the learner predicts an outcome for; ``measure()`` runs the real thing and returns
-    ``{key: outcome}``. A wrong first prediction is told how many outcomes differ, never which values are right.
+    ``keys`` are what the learner predicts an outcome for (a list, or a function returning one);
+    ``measure()`` runs the real thing and returns ``{key: outcome}``. A wrong first prediction is told how many outcomes differ, never which values are right.
     """
 
     def __init__(self, name: str, exercise: str, keys, measure: Callable[[], dict], *, shape: str, keys_are: str,
                  value_ok: Callable[[Any], bool], value_rule: str, ask: str, hints: Sequence[str], solution: str):  # fmt: skip
         super().__init__(name, self._score, hints, solution)
-        self.exercise, self.keys, self._measure = exercise, list(keys), measure
+        self.exercise, self._keys, self._measure = exercise, keys, measure
         self.shape, self.keys_are, self.value_ok, self.value_rule, self.ask = shape, keys_are, value_ok, value_rule, ask
+
+    @property
+    def keys(self) -> list:
+        """What the learner predicts an outcome for (``keys`` may be a function, for keys that need the zoo)."""
+        return list(self._keys() if callable(self._keys) else self._keys)
 
     @property
     def journal_key(self) -> str:
@@ -221,7 +226,10 @@ class PredictionQuestion(Question):
 
     def _validate(self, predicted: Any) -> None:
         expect(isinstance(predicted, dict), f"a prediction is a dict {{{self.shape}}}, got {type(predicted).__name__}.")
-        expect(set(predicted) == set(self.keys), f"give one prediction for each of the {len(self.keys)} {self.keys_are}, keyed exactly so.")
+        expect(
+            set(predicted) == set(self.keys),
+            f"give one prediction for each of the {len(self.keys)} {self.keys_are}, keyed exactly so.",
+        )
         expect(all(self.value_ok(v) for v in predicted.values()), self.value_rule)
 
     def predict(self, predicted: Any) -> dict:
@@ -246,7 +254,9 @@ class PredictionQuestion(Question):
 
     def check(self, *answers: Any) -> bool:
         if answers:
-            raise TypeError(f"{self.name}.check() takes no answer: it scores the prediction you committed with {self.name}.predict(...).")
+            raise TypeError(
+                f"{self.name}.check() takes no answer: it scores the prediction you committed with {self.name}.predict(...)."
+            )
         attempts = read_journal().get(self.journal_key)
         if not attempts:
             raise NotAttempted(f"Not attempted: commit a prediction with {self.name}.predict(...) first.")

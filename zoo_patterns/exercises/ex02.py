@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 from ..model_registry import Registry
-from . import Question, expect, expect_predictions
+from . import PredictionQuestion, Question, expect
 
 
 def _zoo():
@@ -14,26 +14,90 @@ def _zoo():
     return registry()
 
 
-def _check_my_registry(reg) -> None:
-    expect(isinstance(reg, Registry), f"expected a zoo_patterns.Registry, got {type(reg).__name__}.")
-    expect("tiny-linear" in reg, "nothing is registered under 'tiny-linear'.")
-    model = reg.build("tiny-linear")
-    expect(callable(getattr(model, "forward", None)), "building 'tiny-linear' should give a torch module.")
-    import torch
+def _check_safe_registry(cls) -> None:
+    import secrets
 
-    out = model(torch.zeros(2, 64))
-    expect(tuple(out.shape) == (2, 10), f"the model should map 64 features to 10 scores, gave shape {tuple(out.shape)}.")
+    expect(isinstance(cls, type), f"SafeRegistry should be a class, got {type(cls).__name__}.")
+    one, two = cls(), cls()
+    word = secrets.token_hex(3)  # names drawn fresh each call, so no name can be hard-coded
+    name, other = f"resnet-{word}", f"mobilenet-{word}"
+    calls = []
+
+    def builder(**kwargs):
+        calls.append(kwargs)
+        return ("built", kwargs)
+
+    returned = one.register(name)(builder)
+    expect(returned is builder, "register(name) used as a decorator should hand back the function it decorates.")
+    expect(not calls, "registering called the builder: a registry stores the factory and builds only when asked.")
+    expect(
+        one.build(name, width=3) == ("built", {"width": 3}), "build(name, **kwargs) should call the builder with those arguments."
+    )
+    two.register(other)(lambda: "other")
+    with _raises("building a name that only another SafeRegistry has") as raised:
+        one.build(other)
+    expect(raised.error is not None, "two registries share their entries: keep them in each instance, not in a global.")
+
+    def impostor():
+        return "someone else's model"
+
+    with _raises("registering a name twice") as raised:
+        one.register(name)(impostor)
+    expect(raised.error is not None, "a second registration under the same name was accepted: it should be an error.")
+    expect(one.build(name) == ("built", {}), "after a refused duplicate, the name should still build the first model.")
+    typo = name[:-2] + name[-1] + name[-2]
+    with _raises("building a misspelt name") as raised:
+        one.build(typo)
+    expect(raised.error is not None, "an unknown name should raise an error.")
+    expect(name in str(raised.error), "the error for a misspelt name should suggest the registered name it is close to.")
+
+
+class _raises:
+    """A context that keeps an exception raised inside it (or None), for checks that expect one."""
+
+    def __init__(self, doing: str):
+        self.doing, self.error = doing, None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, tb) -> bool:
+        if error is not None and not isinstance(error, (NotImplementedError, AssertionError)):
+            self.error = error
+            return True
+        return False
 
 
 q1 = Question(
     "q1",
-    _check_my_registry,
+    _check_safe_registry,
     hints=[
-        "A registry maps a name to a factory: a function that builds the model when asked, not the model itself.",
-        "Lesson 02 shows it in section '2. The workbook's `Registry`'. register works as a decorator or as a call.",
-        "my_registry.register('tiny-linear', lambda: torch.nn.Linear(64, 10))",
+        "Fix the three faults of lesson 02's ten-line registry: a dict per instance (not a module global), a duplicate "
+        "name refused instead of replacing the first model, and an unknown name answered with the close names.",
+        "Lesson 02 shows the faults in section '1. A registry in ten lines' and how the workbook's Registry fixes them "
+        "in section '2. The workbook's `Registry`'.",
+        "In __init__: self._builders = {}. register(name) returns add(builder), which raises if name in self._builders. "
+        "build: if the name is missing, raise KeyError with difflib.get_close_matches(name, self._builders).",
     ],
-    solution="import torch\nmy_registry = Registry('mine')\nmy_registry.register('tiny-linear', lambda: torch.nn.Linear(64, 10))",
+    solution="""import difflib
+
+class SafeRegistry:
+    def __init__(self):
+        self._builders = {}
+
+    def register(self, name):
+        def add(builder):
+            if name in self._builders:
+                raise ValueError(f"{name!r} is already registered")
+            self._builders[name] = builder
+            return builder
+        return add
+
+    def build(self, name, **kwargs):
+        if name not in self._builders:
+            close = difflib.get_close_matches(name, self._builders)
+            raise KeyError(f"no model {name!r}; did you mean {close}?")
+        return self._builders[name](**kwargs)""",
 )
 
 
@@ -101,7 +165,7 @@ def _operations() -> dict:
 OPERATIONS = tuple(_operations())
 
 
-def run_operation(label: str) -> str:
+def _run_operation(label: str) -> str:
     """Run one of OPERATIONS on a fresh child of the zoo's registry: 'ok', or the name of the exception it raised."""
     child = Registry("lesson", parent=_zoo())
     try:
@@ -113,26 +177,25 @@ def run_operation(label: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _outcomes() -> dict:
-    return {label: run_operation(label) for label in OPERATIONS}
+    return {label: _run_operation(label) for label in OPERATIONS}
 
 
-def _check_outcomes(predicted) -> None:
-    expect_predictions(
-        predicted, OPERATIONS, _outcomes, name="predicted", shape="operation: outcome", keys_are="OPERATIONS",
-        value_ok=lambda v: isinstance(v, str), value_rule="each outcome is 'ok' or an exception's class name (a string).",
-        rerun="run_operation(label) runs one", ask="Ask of each: does the child look in its parent, and does it write to its parent?",
-    )  # fmt: skip
-
-
-q4 = Question(
+q4 = PredictionQuestion(
     "q4",
-    _check_outcomes,
+    "ex02",
+    OPERATIONS,
+    _outcomes,
+    shape="operation: outcome",
+    keys_are="OPERATIONS",
+    value_ok=lambda v: isinstance(v, str),
+    value_rule="each outcome is 'ok' or an exception's class name (a string).",
+    ask="Ask of each: does the child look in its parent, and does it write to its parent?",
     hints=[
         "A child reads through to its parent but writes only to itself. A name already visible is a duplicate unless "
         "you say replace=True; unknown names and mismatched cards are errors too.",
         "Lesson 02 shows it in section '4. Scoped registries', and the errors in section '2. The workbook's `Registry`'.",
         "The outcomes are 'ok', 'DuplicateModelError', 'ModelNotFoundError' and 'ValueError'; register() in "
-        "zoo_patterns/registry.py raises each of them.",
+        "zoo_patterns/model_registry.py raises each of them.",
     ],
     solution="""predicted = {
     "register 'minilm-l6' in the child": "DuplicateModelError",  # the child sees the parent's names

@@ -8,7 +8,15 @@ from pathlib import Path
 
 import numpy as np
 
-from . import Question, expect
+from . import PredictionQuestion, Question, expect
+
+
+def _unseen_classifier(rng):
+    from sklearn.linear_model import LogisticRegression
+
+    k = int(rng.integers(3, 8))
+    x = rng.uniform(0, 1, (40 * k, 64))
+    return LogisticRegression(max_iter=200).fit(x, np.arange(40 * k) % k)
 
 
 def _check_sklearn_adapter(adapter_class, clf, spec) -> None:
@@ -16,20 +24,25 @@ def _check_sklearn_adapter(adapter_class, clf, spec) -> None:
     from ..errors import SpecError
 
     expect(isinstance(adapter_class, type) and issubclass(adapter_class, ZooModel), "SklearnModel should subclass ZooModel.")
-    model = adapter_class(clf, input_spec=spec)
-    rng = np.random.default_rng(0)
-    x = rng.uniform(0, 1, (7, 64)).astype(np.float32)
-    out = model.predict(x)
-    expect(isinstance(out, np.ndarray), f"predict should return a numpy array, got {type(out).__name__}.")
-    expect(
-        out.shape == (7, len(clf.classes_)),
-        f"predict should give one probability per class: shape (7, {len(clf.classes_)}), got {out.shape}.",
-    )
-    expect(np.allclose(out, clf.predict_proba(x), atol=1e-6), "predict should return the classifier's class probabilities.")
-    expect(
-        model.num_params == clf.coef_.size + clf.intercept_.size,
-        f"num_params should count coef_ and intercept_: {clf.coef_.size + clf.intercept_.size}, got {model.num_params}.",
-    )
+    rng = np.random.default_rng()  # inputs, and a second classifier, drawn fresh each call
+    for number, classifier in enumerate((clf, _unseen_classifier(rng))):
+        where = "" if number == 0 else " (on a classifier the check trained, with another number of classes)"
+        model = adapter_class(classifier, input_spec=spec)
+        x = rng.uniform(0, 1, (int(rng.integers(3, 12)), 64)).astype(np.float32)
+        out = model.predict(x)
+        expect(isinstance(out, np.ndarray), f"predict should return a numpy array, got {type(out).__name__}.")
+        expect(
+            out.shape == (len(x), len(classifier.classes_)),
+            f"predict should give one probability per class and row{where}; got shape {out.shape} for {len(x)} rows.",
+        )
+        expect(
+            np.allclose(out, classifier.predict_proba(x), atol=1e-6),
+            f"predict should return the classifier's class probabilities{where}.",
+        )
+        expect(
+            model.num_params == classifier.coef_.size + classifier.intercept_.size,
+            f"num_params should count every number in coef_ and intercept_{where}; {model.num_params} does not.",
+        )
     try:
         model.predict(x * 16)
     except SpecError:
@@ -74,20 +87,27 @@ q1 = Question(
 )
 
 
-def _check_parity(answer) -> None:
+def _check_parity(parity) -> None:
     from .. import load
     from ..datasets import digits_task
 
-    expect(isinstance(answer, (float, np.floating)), f"expected one number (a float), got {type(answer).__name__}.")
+    expect(callable(parity), f"parity should be a function parity(model_a, model_b, x), got {type(parity).__name__}.")
+    onnx = load("digits-cnn-onnx", adapt=True, progress=False)
+    torch_model = load("digits-cnn-torch", adapt=True, progress=False)
     x = digits_task(seed=0).x_test
-    truth = float(
-        np.abs(
-            load("digits-cnn-onnx", adapt=True, progress=False).predict(x)
-            - load("digits-cnn-torch", adapt=True, progress=False).predict(x)
-        ).max()
-    )
-    expect(answer >= 0, "a maximum absolute difference cannot be negative.")
-    expect(abs(answer - truth) <= 1e-9, "that is not the largest absolute difference over the whole test batch (split.x_test).")
+    rows = np.random.default_rng().permutation(len(x))[: int(np.random.default_rng().integers(20, 60))]  # fresh each call
+    for a, b, batch in ((onnx, torch_model, x), (torch_model, onnx, x[rows])):
+        got = parity(a, b, batch)
+        expect(isinstance(got, (float, np.floating)), f"parity should return one number (a float), got {type(got).__name__}.")
+        truth = float(np.abs(a.predict(batch) - b.predict(batch)).max())
+        expect(got >= 0, "a largest absolute difference cannot be negative.")
+        expect(
+            abs(got - truth) <= 1e-9,
+            "that is not the largest absolute difference between the two models' outputs over the whole batch "
+            "(the check passes batches of its own).",
+        )
+    same = parity(torch_model, torch_model, x[rows])
+    expect(same == 0.0, "a model compared with itself on the same batch should differ by exactly 0.")
 
 
 q2 = Question(
@@ -96,11 +116,10 @@ q2 = Question(
     hints=[
         "Parity is a measurement: the same inputs through both adapters, then the worst disagreement over the whole batch.",
         "Lesson 03 shows it in section '2. One interface'. It compares every runtime with torch.",
-        "Load both with zp.load(name, adapt=True), predict on split.x_test, then float(np.abs(a - b).max()).",
+        "float(np.abs(model_a.predict(x) - model_b.predict(x)).max())",
     ],
-    solution="""torch_out = zp.load("digits-cnn-torch", adapt=True).predict(split.x_test)
-onnx_out = zp.load("digits-cnn-onnx", adapt=True).predict(split.x_test)
-max_diff = float(np.abs(onnx_out - torch_out).max())""",
+    solution="""def parity(model_a, model_b, x):
+    return float(np.abs(model_a.predict(x) - model_b.predict(x)).max())""",
 )
 
 
@@ -126,43 +145,42 @@ def candidates() -> dict:
 
 
 @functools.lru_cache(maxsize=1)
-def _refused() -> frozenset:
+def _outcomes() -> dict:
     from .. import load
     from ..errors import SpecError
 
     model = load("digits-cnn-torch", adapt=True, progress=False)
-    refused = set()
+    outcomes = {}
     for name, x in candidates().items():
         try:
             model.predict(x)
+            outcomes[name] = "accepted"
         except SpecError:
-            refused.add(name)
-    return frozenset(refused)
+            outcomes[name] = "refused"
+    return outcomes
 
 
-def _check_refused(refused) -> None:
-    names = list(candidates())
-    expect(isinstance(refused, (set, frozenset, list, tuple)), f"refused should be a set of names, got {type(refused).__name__}.")
-    unknown = [r for r in refused if r not in names]
-    expect(not unknown, f"{unknown} are not names in candidates(); use the keys exactly.")
-    wrong = len(set(refused) ^ _refused())
-    expect(
-        wrong == 0,
-        f"{wrong} of your {len(names)} predictions differ from what predict() does. Run each input through "
-        "model.predict and read the SpecError: it names the rule that refused it.",
-    )
-
-
-q3 = Question(
+q3 = PredictionQuestion(
     "q3",
-    _check_refused,
+    "ex03",
+    lambda: list(candidates()),
+    _outcomes,
+    shape="candidate: 'accepted' or 'refused'",
+    keys_are="candidates()",
+    value_ok=lambda v: v in ("accepted", "refused"),
+    value_rule="each prediction is 'accepted' or 'refused'.",
+    ask="Read the spec's rules in order: which one would each input break?",
     hints=[
         "The spec checks, in order: a numpy array, the dtype's kind (float or int, not its width), the shape "
         "(None matches any size), finite values, then the value range. What passes is cast to float32.",
         "Lesson 03 shows it in section '3. The spec protects the caller'; the rules are in check_input in "
         "zoo_patterns/adapters/base.py.",
-        "To check your prediction: for name, x in candidates().items(): try model.predict(x) except SpecError: it was refused.",
+        "A float64 batch is cast, not refused; a batch of one matches the free batch axis; a tensor is not a numpy "
+        "array; integers are the wrong kind; raw pixels break the range; NaN is not finite.",
     ],
-    solution="""refused = {"one image, no batch axis", "raw pixels 0..16", "integer pixels", "a torch tensor", "a NaN pixel"}
-# float64 is a float: it is cast, not refused; a batch of one matches the free batch axis (None).""",
+    solution="""predicted = {
+    "the test batch": "accepted", "a batch of one": "accepted", "one image, no batch axis": "refused",
+    "float64": "accepted", "raw pixels 0..16": "refused", "integer pixels": "refused",
+    "a torch tensor": "refused", "a NaN pixel": "refused",
+}""",
 )

@@ -7,33 +7,48 @@ import hashlib
 import tempfile
 from pathlib import Path
 
-from . import Question, expect, expect_predictions
+from . import PredictionQuestion, Question, expect
 
 
-def _files(folder: Path) -> dict[str, bytes]:
-    data = bytes(range(256)) * 4096  # 1 MiB: more than one read for a chunked hash
-    cases = {"good.bin": data, "short.bin": data[:-1], "flipped.bin": data[:-1] + bytes([data[-1] ^ 1]), "empty.bin": b""}
-    for name, content in cases.items():
+def _files(folder: Path) -> dict[str, tuple[str, bytes, int, str]]:
+    """The files q1's check verifies: ``{case: (file name, content, size to expect, sha256 to expect)}``.
+
+    The names and the content are drawn fresh each call, so a verify() that knows the check's files by
+    name or by size cannot pass.
+    """
+    import secrets
+
+    rng = secrets.SystemRandom()
+    data = secrets.token_bytes(rng.randint(1 << 20, 3 << 19))  # about 1 to 1.5 MiB: more than one read of a chunked hash
+    sha = hashlib.sha256(data).hexdigest()
+    at = rng.randrange(len(data))
+    flipped = data[:at] + bytes([data[at] ^ 1]) + data[at + 1 :]
+    cases = {
+        "intact": (data, len(data), sha),
+        "one byte short": (data[:-1], len(data), sha),
+        "one byte changed": (flipped, len(data), sha),
+        "empty, with the empty file's hash": (b"", 0, hashlib.sha256(b"").hexdigest()),
+        "intact, but the expected size is wrong": (data, len(data) + 1, sha),
+    }
+    files = {}
+    for case, (content, size, digest) in cases.items():
+        name = f"{secrets.token_hex(4)}.bin"
         (folder / name).write_bytes(content)
-    return cases
+        files[case] = (name, content, size, digest)
+    return files
 
 
 def _check_verify(verify) -> None:
     expect(callable(verify), f"expected a function verify(path, size, sha256), got {type(verify).__name__}.")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        cases = _files(folder)
-        good = cases["good.bin"]
-        size, sha = len(good), hashlib.sha256(good).hexdigest()
-        expect(verify(folder / "good.bin", size, sha) is True, "an intact file should give True.")
-        expect(verify(folder / "short.bin", size, sha) is False, "a file one byte short should give False.")
-        expect(
-            verify(folder / "flipped.bin", size, sha) is False,
-            "a file of the right size with one changed byte should give False.",
-        )
-        empty_sha = hashlib.sha256(b"").hexdigest()
-        expect(verify(folder / "empty.bin", 0, empty_sha) is True, "an empty file with the empty file's hash is intact.")
-        expect(verify(folder / "missing.bin", size, sha) is False, "a missing file should give False, not raise.")
+        files = _files(folder)
+        want = {"intact": True, "empty, with the empty file's hash": True}
+        for case, (name, _, size, digest) in files.items():
+            got = verify(folder / name, size, digest)
+            expect(got is want.get(case, False), f"for a file {case}, verify should give {want.get(case, False)}, not {got!r}.")
+        name, _, size, digest = files["intact"]
+        expect(verify(folder / "missing.bin", size, digest) is False, "a missing file should give False, not raise.")
 
 
 q1 = Question(
@@ -41,7 +56,9 @@ q1 = Question(
     _check_verify,
     hints=[
         "Check the cheap thing first: a truncated download has the wrong size. Then the hash, read in blocks so a large file never sits in memory.",
-        "Lesson 04 checks every file in section '7. A corrupted file is caught and fetched again'; section '3. Fetch: the first download' shows where the size and sha256 come from.",
+        "Lesson 04 shows it in section '7. A corrupted file is caught and fetched again': the loader hashes the "
+        "damaged file in full and compares it with the sha256 in the manifest; sha256_file in "
+        "zoo_patterns/hashing.py reads a file in blocks.",
         "Path.stat().st_size, then h = hashlib.sha256(); for each f.read(1 << 20) block: h.update(block); compare h.hexdigest().",
     ],
     solution="""def verify(path, size, sha256):
@@ -67,6 +84,16 @@ def _check_resolver(resolver, loader) -> None:
         expect(not resolver.supports(Request(other, False, None)), f"it should not claim {other!r}; leave that to the others.")
     snap = loader.fetch("mirror://digits-cnn-onnx")
     expect(snap.manifest.name == "digits-cnn-onnx", f"mirror://digits-cnn-onnx resolved to {snap.manifest.name!r}.")
+    import random
+
+    from .. import registry
+
+    other = random.SystemRandom().choice([n for n in registry().names() if n != "digits-cnn-onnx"])  # fresh each call
+    manifest = resolver.resolve(Request(f"mirror://{other}", False, None))
+    expect(
+        getattr(manifest, "name", None) == other,
+        "mirror://NAME should resolve to NAME for every model (the check asked for another one), not always the same one.",
+    )
 
 
 q2 = Question(
@@ -112,7 +139,7 @@ def damage(path: Path, how: str) -> None:
         os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
 
 
-def run_damage(how: str, mode: str) -> bool:
+def _run_damage(how: str, mode: str) -> bool:
     """Cache digits-cnn-torch, damage its weights, fetch again with ``verify=mode``: was it repaired?"""
     import warnings
 
@@ -132,21 +159,19 @@ def run_damage(how: str, mode: str) -> bool:
 
 @functools.lru_cache(maxsize=1)
 def _repaired() -> dict:
-    return {(how, mode): run_damage(how, mode) for how in DAMAGES for mode in MODES}
+    return {(how, mode): _run_damage(how, mode) for how in DAMAGES for mode in MODES}
 
 
-def _check_repaired(repaired) -> None:
-    expect_predictions(
-        repaired, {(how, mode) for how in DAMAGES for mode in MODES}, _repaired, name="repaired",
-        shape="(damage, mode): True or False", keys_are="(damage, mode) pairs", value_ok=lambda v: isinstance(v, bool),
-        value_rule="each prediction is True (repaired) or False (served as it is).",
-        rerun="run_damage(damage, mode) runs one", ask="Ask, for each damage: which of the stamp's three numbers changed?",
-    )  # fmt: skip
-
-
-q3 = Question(
+q3 = PredictionQuestion(
     "q3",
-    _check_repaired,
+    "ex04",
+    [(how, mode) for how in DAMAGES for mode in MODES],
+    _repaired,
+    shape="(damage, mode): True or False",
+    keys_are="(damage, mode) pairs",
+    value_ok=lambda v: isinstance(v, bool),
+    value_rule="each prediction is True (repaired) or False (served as it is).",
+    ask="Ask, for each damage: which of the stamp's three numbers changed?",
     hints=[
         "On a hit the loader does not re-hash: it compares a stamp recorded when the file was last hashed in full. "
         "It re-hashes only when the stamp differs, or always with verify='full'.",
@@ -188,7 +213,7 @@ def references() -> list[str]:
     return ["digits-cnn", "digits-cnn@1.10.0", f"digits-cnn@{content_id_of('1.2.0')[:8]}", "digits-cnn@2.0.0-rc.1"]
 
 
-def resolve_version(ref: str) -> str:
+def _resolve_version(ref: str) -> str:
     """What the loader resolves ``ref`` to in :func:`versions_index`: a version, or the error's class name."""
     from ..errors import ZooError
     from ..index import select
@@ -200,19 +225,16 @@ def resolve_version(ref: str) -> str:
         return type(exc).__name__
 
 
-def _check_versions(predicted) -> None:
-    expect_predictions(
-        predicted, references(), lambda: {r: resolve_version(r) for r in references()}, name="predicted",
-        shape="reference: version", keys_are="references()", value_ok=lambda v: isinstance(v, str),
-        value_rule="each prediction is a version string such as '1.9.0' (or an error's class name).",
-        rerun="resolve_version(ref) runs one",
-        ask="Ask of each: is it a bare name (newest by which order, and which versions are skipped?) or a pin?",
-    )  # fmt: skip
-
-
-q4 = Question(
+q4 = PredictionQuestion(
     "q4",
-    _check_versions,
+    "ex04",
+    references,
+    lambda: {r: _resolve_version(r) for r in references()},
+    shape="reference: version",
+    keys_are="references()",
+    value_ok=lambda v: isinstance(v, str),
+    value_rule="each prediction is a version string such as '1.9.0' (or an error's class name).",
+    ask="Ask of each: is it a bare name (newest by which order, and which versions are skipped?) or a pin?",
     hints=[
         "A bare name means the newest version a user should get: compare versions as numbers, not strings, and think "
         "about what a yank and a pre-release mean. A pin, by version or by content id, means exactly one version.",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from . import Question, expect
+import numpy as np
+
+from . import PredictionQuestion, Question, expect
 
 
 def _check_query(names) -> None:
@@ -40,14 +42,44 @@ ROWS = [
 ]
 
 
+def _unseen_rows() -> list[dict]:
+    """A table drawn fresh each call (with ties), so that no answer can be fitted to ROWS alone."""
+    rng = np.random.default_rng()
+    while True:
+        n = int(rng.integers(6, 11))
+        accuracy = np.round(rng.uniform(0.70, 0.99, size=n), 3)
+        accuracy[2] = accuracy[3]  # at least one tie in accuracy, broken by latency
+        latency = rng.choice(np.arange(1.0, 40.0, 1.0), size=n)
+        latency[1] = latency[0]  # and one in latency, broken by accuracy
+        gaps = np.abs(accuracy.max() - accuracy)
+        if not any(np.isclose(gaps, w, atol=1e-6).any() for w in (0.01, 0.03, 0.10)):  # no row on a window's edge
+            break
+    return [
+        {"name": f"m{i}", "accuracy": float(a), "latency ms": float(t)}
+        for i, (a, t) in enumerate(zip(accuracy, latency, strict=True))
+    ]
+
+
+def _frontier(rows):
+    return [r for r in rows if not any(
+        o["accuracy"] >= r["accuracy"] and o["latency ms"] <= r["latency ms"]
+        and (o["accuracy"] > r["accuracy"] or o["latency ms"] < r["latency ms"]) for o in rows)]  # fmt: skip
+
+
 def _check_frontier(frontier) -> None:
     expect(callable(frontier), f"expected a function frontier(rows), got {type(frontier).__name__}.")
     got = sorted(r["name"] for r in frontier([dict(r) for r in ROWS]))
     expect("c" not in got, "a model that another beats on both accuracy and latency is not on the frontier.")
     expect("e" not in got, "a model that is as accurate as another but slower is not on the frontier (ties count).")
-    expect(got == ["a", "b", "d", "f"], f"the frontier of the test rows has 4 models; you returned {len(got)}: {got}.")
+    expect(got == sorted(r["name"] for r in _frontier(ROWS)), f"the frontier of ROWS is not the {len(got)} rows you returned.")
     single = frontier([dict(ROWS[0])])
     expect([r["name"] for r in single] == ["a"], "a single model is always on its own frontier.")
+    rows = _unseen_rows()
+    got = sorted(r["name"] for r in frontier([dict(r) for r in rows]))
+    expect(
+        got == sorted(r["name"] for r in _frontier(rows)),
+        f"on a table the check drew ({len(rows)} rows), your frontier is not right: does it compare every pair of rows?",
+    )
 
 
 q2 = Question(
@@ -67,11 +99,20 @@ q2 = Question(
 
 def _check_rule(choose) -> None:
     expect(callable(choose), f"expected a function choose(rows), got {type(choose).__name__}.")
-    pick = choose([dict(r) for r in ROWS])
-    name = pick["name"] if isinstance(pick, dict) else pick
+
+    def name_of(pick):
+        return pick["name"] if isinstance(pick, dict) else pick
+
+    name = name_of(choose([dict(r) for r in ROWS]))
     expect(name != "d", "the most accurate model is not the answer when a faster one is within 3 points.")
-    expect(name != "f", "f is fastest but 17 points below the best: outside the 3-point window.")
-    expect(name == "b", "within 3 points of the best (0.97) are d, b and e; the rule takes the fastest of those.")
+    expect(name != "f", "the fastest model of ROWS is far more than 3 points below the best: outside the window.")
+    expect(name == _choose(ROWS, 0.03), "on ROWS that is not the fastest of the rows within 3 points of the best.")
+    for _ in range(3):
+        rows = _unseen_rows()
+        expect(
+            name_of(choose([dict(r) for r in rows])) == _choose(rows, 0.03),
+            f"on a table the check drew ({len(rows)} rows) your rule picks another row: does it read the rows it is given?",
+        )
 
 
 q3 = Question(
@@ -93,22 +134,23 @@ def _choose(rows, window):
     return min((r for r in rows if r["accuracy"] >= best - window), key=lambda r: r["latency ms"])["name"]
 
 
-def _check_windows(narrow, wide) -> None:
-    names = [r["name"] for r in ROWS]
-    expect(narrow in names and wide in names, f"answer with two names from ROWS: {names}.")
-    expect(narrow != wide, "a 1-point window and a 10-point window keep different rows here; do they pick the same one?")
-    expect(narrow == _choose(ROWS, 0.01), "with a 1-point window, which rows are within 0.01 of the best accuracy?")
-    expect(wide == _choose(ROWS, 0.10), "with a 10-point window, which rows are left, and which of them is fastest?")
+WINDOWS = {"1-point window": 0.01, "10-point window": 0.10}
 
-
-q4 = Question(
+q4 = PredictionQuestion(
     "q4",
-    _check_windows,
+    "ex06",
+    WINDOWS,
+    lambda: {label: _choose(ROWS, w) for label, w in WINDOWS.items()},
+    shape="'1-point window': name, '10-point window': name",
+    keys_are="windows",
+    value_ok=lambda v: v in {r["name"] for r in ROWS},
+    value_rule=f"each prediction is a model's name from ROWS: {[r['name'] for r in ROWS]}.",
+    ask="For each window: which rows are left, and which of them is fastest?",
     hints=[
         "The window is the rule's one knob: narrow, and only the most accurate survive; wide, and speed decides.",
         "Lesson 06 shows it in section '3. The accuracy / latency frontier, and a rule'; try changing the window there.",
         "Apply your choose() from Q3 by hand with 0.01 and with 0.10 in place of 0.03: best is 0.97; keep the rows at or "
         "above best - window; take the lowest latency.",
     ],
-    solution='narrow, wide = "d", "a"  # 1 point keeps only d (0.97); 10 points keeps a, b, d, e, and a is fastest',
+    solution='predicted = {"1-point window": "d", "10-point window": "a"}  # 1 point keeps only d; 10 keep a, b, d, e',
 )

@@ -4,64 +4,114 @@ from __future__ import annotations
 
 import functools
 
-from . import Question, expect
+import numpy as np
+
+from . import PredictionQuestion, Question, expect
 
 
-def _check_head(net) -> None:
+def _unseen_cnn():
+    """A DigitsCNN of a width, hidden size and class count drawn fresh each call."""
+    from ..models.torch_digits import DigitsCNN
+
+    rng = np.random.default_rng()
+    return DigitsCNN(num_classes=int(rng.integers(2, 9)), width=int(rng.integers(4, 12)), hidden=int(rng.integers(20, 90)))
+
+
+def _check_head(replace_head) -> None:
     import torch
 
     from .. import load
 
-    expect(isinstance(net, torch.nn.Module), f"expected the torch network, got {type(net).__name__}.")
-    head = getattr(net, "head", None)
-    expect(isinstance(head, torch.nn.Linear), "net.head should be a torch.nn.Linear.")
-    expect(head.in_features == 64, f"the head reads the 64 backbone features; yours reads {head.in_features}.")
-    expect(head.out_features == 10, f"the new task has 10 classes; your head has {head.out_features} outputs.")
-    fresh = load("digits-cnn-torch", progress=False)
-    same = all(
-        torch.equal(a, b) for a, b in zip(net.backbone.state_dict().values(), fresh.backbone.state_dict().values(), strict=True)
-    )
-    expect(same, "the backbone changed: replace only the head, keep the pretrained layers.")
+    expect(callable(replace_head), f"expected a function replace_head(net, num_classes), got {type(replace_head).__name__}.")
+    rng = np.random.default_rng()
+    for net, classes in ((load("digits-cnn-torch", progress=False), 10), (_unseen_cnn(), int(rng.integers(11, 40)))):
+        backbone = {k: v.clone() for k, v in net.backbone.state_dict().items()}
+        width = net.head.in_features
+        out = replace_head(net, classes)
+        expect(isinstance(out, torch.nn.Module), f"replace_head should return the network, got {type(out).__name__}.")
+        head = getattr(out, "head", None)
+        expect(isinstance(head, torch.nn.Linear), "the network's head should be a torch.nn.Linear.")
+        expect(
+            head.in_features == width,
+            f"the head must read what the backbone gives ({'the check passed a network of another width; ' if classes != 10 else ''}"
+            f"yours reads {head.in_features}): take the width from the network, not from the lesson.",
+        )
+        expect(head.out_features == classes, f"asked for {classes} classes, the new head has {head.out_features} outputs.")
+        same = all(torch.equal(backbone[k], v) for k, v in out.backbone.state_dict().items())
+        expect(same and out.backbone.state_dict().keys() == backbone.keys(), "the backbone changed: replace only the head.")
 
 
 q1 = Question(
     "q1",
     _check_head,
     hints=[
-        "Reconfiguring the output layer means replacing only the head: a new layer with the backbone's width in and the new number of classes out.",
+        "Reconfiguring the output layer means replacing only the head: a new layer with the old head's input width "
+        "in and the new number of classes out. The width is in the old head; don't type it in.",
         "Lesson 07 shows it in section '1. Fine-tuning by hand'. It builds a 10-class network and prints its head.",
-        "Assign a new torch.nn.Linear(in_features, out_features) to net.head.",
+        "net.head = torch.nn.Linear(net.head.in_features, num_classes); return net.",
     ],
-    solution="net.head = torch.nn.Linear(64, 10)",
+    solution="""def replace_head(net, num_classes):
+    net.head = torch.nn.Linear(net.head.in_features, num_classes)
+    return net""",
 )
 
 
-def _check_frozen(net) -> None:
-    trainable = sorted(name for name, p in net.named_parameters() if p.requires_grad)
-    expect(trainable, "nothing is trainable any more: the last block and the head must still learn.")
+def _unseen_mlp():
+    """A network with a backbone of a depth drawn fresh each call, its last block at another index than DigitsCNN's."""
+    import torch
+
+    rng = np.random.default_rng()
+    sizes = [int(s) for s in rng.integers(8, 40, size=int(rng.integers(2, 6)))]
+    layers: list = []
+    for a, b in zip(sizes, sizes[1:], strict=False):
+        layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
+    if rng.integers(2):
+        layers.append(torch.nn.Dropout(0.1))  # a layer without parameters after the last block
+    net = torch.nn.Module()
+    net.backbone, net.head = torch.nn.Sequential(*layers), torch.nn.Linear(sizes[-1], 3)
+    last = max(i for i, m in enumerate(layers) if isinstance(m, torch.nn.Linear))
+    return net, {f"backbone.{last}.weight", f"backbone.{last}.bias", "head.weight", "head.bias"}
+
+
+def _check_frozen(freeze_all_but_last) -> None:
+    from .. import load
+
     expect(
-        all(n.startswith(("backbone.8.", "head.")) for n in trainable),
-        f"only the last block (backbone.8, the 64-unit layer) and the head should train; also trainable: "
-        f"{[n for n in trainable if not n.startswith(('backbone.8.', 'head.'))]}.",
+        callable(freeze_all_but_last), f"expected a function freeze_all_but_last(net), got {type(freeze_all_but_last).__name__}."
     )
-    expect(
-        trainable == ["backbone.8.bias", "backbone.8.weight", "head.bias", "head.weight"],
-        f"the last block and the head should both train; trainable now: {trainable}.",
-    )
+    zoo_net = load("digits-cnn-torch", progress=False)
+    cases = [(zoo_net, {"backbone.8.weight", "backbone.8.bias", "head.weight", "head.bias"}), _unseen_mlp()]
+    for number, (net, want) in enumerate(cases):
+        for p in net.parameters():
+            p.requires_grad = bool(np.random.default_rng().integers(2))  # whatever state the network was left in
+        freeze_all_but_last(net)
+        trainable = {name for name, p in net.named_parameters() if p.requires_grad}
+        where = "the zoo's digits CNN" if number == 0 else "a network the check built, of another depth"
+        expect(trainable, f"on {where} nothing is trainable any more: the last block and the head must still learn.")
+        expect(
+            trainable <= want,
+            f"on {where}, {len(trainable - want)} parameter(s) besides the last block of the backbone and the head still train.",
+        )
+        expect(trainable == want, f"on {where}, the last block of the backbone and the head should both train.")
 
 
 q2 = Question(
     "q2",
     _check_frozen,
     hints=[
-        "Freezing is per parameter: switch requires_grad off everywhere, then back on for the parts that should learn.",
-        "Lesson 07 shows it in section '2. The plans'. The partial plan freezes all but the last block.",
-        "for p in net.parameters(): p.requires_grad = False; then True for net.backbone[8] and net.head's parameters.",
+        "Freezing is per parameter: switch requires_grad off everywhere, then back on for the parts that should learn. "
+        "The last block is the last layer of the backbone that has parameters; find it, don't count to it.",
+        "Lesson 07 shows it in section '1. Fine-tuning by hand': it switches requires_grad off for the frozen "
+        "layers and calls the last block of the backbone fc.",
+        "last = [m for m in net.backbone if list(m.parameters())][-1]; set requires_grad False on net.parameters(), then "
+        "True on last.parameters() and net.head.parameters().",
     ],
-    solution="""for p in net.parameters():
-    p.requires_grad = False
-for p in [*net.backbone[8].parameters(), *net.head.parameters()]:
-    p.requires_grad = True""",
+    solution="""def freeze_all_but_last(net):
+    for p in net.parameters():
+        p.requires_grad = False
+    last = [m for m in net.backbone if list(m.parameters())][-1]
+    for p in [*last.parameters(), *net.head.parameters()]:
+        p.requires_grad = True""",
 )
 
 
@@ -117,31 +167,27 @@ def _changed_by_the_late_unfreeze() -> frozenset:
     return frozenset(n for n, p in net.named_parameters() if not torch.equal(before[n], p.detach()))
 
 
-def _check_late_unfreeze(changed) -> None:
-    expect(
-        isinstance(changed, (set, frozenset, list, tuple)),
-        f"changed should be a set of parameter names, got {type(changed).__name__}.",
-    )
-    names = [n for n, _ in _names()]
-    unknown = [c for c in changed if c not in names]
-    expect(not unknown, f"{unknown} are not parameter names of the network (net.named_parameters()).")
-    truth = _changed_by_the_late_unfreeze()
-    expect(set(changed) >= truth, "some parameters that the step changed are missing from your set.")
-    expect(
-        set(changed) <= truth,
-        "requires_grad=True gives a parameter a gradient; does that put it in the optimizer?",
-    )
-
-
 def _names():
     from .. import load
 
     return list(load("digits-cnn-torch", progress=False).named_parameters())
 
 
-q4 = Question(
+def _changed() -> dict:
+    truth = _changed_by_the_late_unfreeze()
+    return {name: name in truth for name, _ in _names()}
+
+
+q4 = PredictionQuestion(
     "q4",
-    _check_late_unfreeze,
+    "ex07",
+    lambda: [name for name, _ in _names()],
+    _changed,
+    shape="parameter name: True (changed) or False",
+    keys_are="parameters of net.named_parameters()",
+    value_ok=lambda v: isinstance(v, bool),
+    value_rule="each prediction is True (the step changed it) or False (it did not).",
+    ask="requires_grad=True gives a parameter a gradient; does that put it in the optimizer?",
     hints=[
         "Two things must agree for a parameter to learn: it gets a gradient (requires_grad), and the optimizer holds it. "
         "The optimizer takes its list once, when you build it.",
@@ -149,5 +195,6 @@ q4 = Question(
         "torch.optim.SGD([p for p in net.parameters() if p.requires_grad], ...) copies the list at that moment; "
         "later flags do not add to it.",
     ],
-    solution='changed = {"head.weight", "head.bias"}  # backbone.8 gets gradients, but the optimizer never had it',
+    solution="""changed = {name: name.startswith("head.") for name, _ in net.named_parameters()}
+# backbone.8 gets gradients, but the optimizer never had it""",
 )
