@@ -103,8 +103,8 @@ q0.check(width, hidden, net)
 # as a Metric named "accuracy".
 
 # %%
-with expect_error(InvalidCardError) as refused:
-    check_card(base_card)  # what publish(net, base_card, zoo=...) runs first
+with expect_error(InvalidCardError):
+    publish(net, base_card, zoo=work / "scratch-zoo")
 
 # %%
 card = ____

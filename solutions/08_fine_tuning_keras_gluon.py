@@ -64,15 +64,19 @@ q1.check(keras_model)
 # ```
 #
 # **Predict** two outcomes on a fresh `digits-cnn-gluon`: does the loop raise an error (`True` or
-# `False`), and how many of the backbone's parameters still get gradients afterwards (a count;
-# `len(gluon_net.backbone.collect_params())` is how many there are)? `q2.predict(predicted)` records
-# your first prediction, then runs the loop on a fresh network and shows both.
+# `False`), and how many of the backbone's parameters still get gradients afterwards (a count of
+# those whose `grad_req` is not `"null"`)? The cell below shows each parameter's `grad_req` before
+# the loop. `q2.predict(predicted)` records your first prediction, then runs the loop on a fresh
+# network and shows both.
 
 # %%
-print(len(gluon_net.backbone.collect_params()), "parameters in the backbone")
+before = {name: p.grad_req for name, p in gluon_net.backbone.collect_params().items()}
+print(before)
 # BEGIN SOLUTION
 #> predicted = ____  # {"raises an error": ..., "backbone parameters still learning": ...}
-predicted = {"raises an error": False, "backbone parameters still learning": len(gluon_net.backbone.collect_params())}
+# Gluon reads grad_req; requires_grad is a new attribute nobody reads, so nothing changes and nothing is said.
+# The BatchNorm running statistics never had a gradient ('null'): the count is the 'write' ones.
+predicted = {"raises an error": False, "backbone parameters still learning": sum(r != "null" for r in before.values())}
 # END SOLUTION
 
 # %% tags=["check"]

@@ -308,7 +308,7 @@ SECRETS = {
     "ex09.q2": ["'BatchNorm epsilon' is", "later", "earlier"],
     "ex10.q3": ["'int8 onnxruntime' is", "fp16"],
     "ex10.q4": ["round(-128", "/ 255", "0.00392"],
-    "ex11.q4": ["70", "comb"],
+    "ex11.q4": ["252", "comb("],
     "ex14.q1": ["= 8", "is 8", "ceil"],
 }
 

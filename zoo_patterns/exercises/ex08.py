@@ -59,10 +59,12 @@ q2 = PredictionQuestion(
         "Parameter. Python lets you set a new attribute on most objects without complaint.",
         "Lesson 08 shows each framework's switch in section '1. Three frameworks, three vocabularies'.",
         "Setting p.requires_grad on a Gluon Parameter only adds an unused attribute: nothing is raised, and every "
-        "backbone parameter keeps grad_req 'write'. Count them with len(gluon_net.backbone.collect_params()).",
+        "backbone parameter keeps the grad_req it had: count those that were not 'null' before the loop.",
     ],
-    solution="predicted = {'raises an error': False, 'backbone parameters still learning': "
-    "len(gluon_net.backbone.collect_params())}  # nothing frozen, nothing said",
+    solution=(
+        "before = sum(p.grad_req != 'null' for p in gluon_net.backbone.collect_params().values())\n"
+        "predicted = {'raises an error': False, 'backbone parameters still learning': before}  # nothing frozen, nothing said"
+    ),
 )
 
 

@@ -144,7 +144,8 @@ def _check_batchnorm(keras_batchnorm_kwargs) -> None:
         )
         expect(
             abs(got["epsilon"] - eps) < 1e-12,
-            f"for a BatchNorm2d with eps={eps}, your epsilon is {got['epsilon']}: carry the trained layer's constant.",
+            "for one of the check's BatchNorm2d layers, your epsilon is not the layer's own: carry the trained layer's "
+            "constant, not a default.",
         )
         expect(
             abs(got["momentum"] - momentum) > 1e-9 or abs(momentum - 0.5) < 1e-9,
@@ -152,8 +153,8 @@ def _check_batchnorm(keras_batchnorm_kwargs) -> None:
         )
         expect(
             abs(got["momentum"] - (1 - momentum)) < 1e-9,
-            f"for torch momentum={momentum}, your Keras momentum {got['momentum']} weighs the new batch by "
-            f"{1 - got['momentum']:g}, torch by {momentum}.",
+            "for one of the check's layers, your Keras momentum weighs the new batch differently from the torch layer: "
+            "write out both update rules.",
         )
 
 

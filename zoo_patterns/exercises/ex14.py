@@ -89,7 +89,10 @@ def _check_shard(shard) -> None:
             distributed.DistributedSampler.__iter__ = real_iter
         got = [int(i) for i in (got.tolist() if isinstance(got, torch.Tensor) else got)]
         where = f"n={n}, world={world}, rank={rank}, seed={seed}, epoch={epoch}"
-        expect(len(got) == len(want), f"{where}: rank {rank}'s shard should hold {len(want)} indices, yours has {len(got)}.")
+        expect(
+            len(got) == len(want),
+            f"{where}: your shard is not as long as DistributedSampler's: does every rank get as many indices?",
+        )
         expect(got == want, f"{where}: not the indices DistributedSampler gives this rank: which seed, and which slice?")
 
 
