@@ -83,7 +83,7 @@ def _who_notices() -> dict:
     server.start()
     scratch = Path(tempfile.mkdtemp(prefix="exercise-15-", dir=zp.cache_dir()))  # its own caches, removed after
     try:
-        table = matrix.measure(server, zp.zoo_dir(), faults=(CORRUPT_ROW,), workdir=scratch)
+        table = matrix.measure(server, zp.zoo_dir(), faults=(CORRUPT_ROW,), workdir=scratch, parallel=len(matrix.CLIENTS))
     finally:
         server.stop()
         shutil.rmtree(scratch, ignore_errors=True)
