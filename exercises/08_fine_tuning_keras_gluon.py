@@ -24,12 +24,16 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # Exercise 08 · Fine-tuning in Keras and Gluon
 #
-# Freeze the same layers in two more frameworks, and convert BatchNorm's momentum.
+# Five checked questions: freeze the head-only plan in Keras (Q1), predict what a torch habit does to
+# a Gluon network and then fix it (Q2 and Q3), write the conversion of BatchNorm's momentum (Q4), and
+# predict what a copied momentum does to the running statistics (Q5). Q2 and Q5 are "predict, then
+# run": `q.predict(...)` records your first prediction before it shows the measurement, and
+# `q.check()` scores that first prediction. Three review questions at the end are not checked.
 
 # %%
 import zoo_patterns as zp
 from zoo_patterns.exercises import ____
-from zoo_patterns.exercises.ex08 import q1, q2, q3, q4
+from zoo_patterns.exercises.ex08 import q1, q2, q3, q4, q5
 
 zp.quiet()
 keras_model = zp.load("digits-cnn-keras")
@@ -47,20 +51,47 @@ pass  # set each layer's trainable flag
 q1.check(keras_model)
 
 # %% [markdown]
-# ## Q2 · Gluon: freeze all but the head
-# In `gluon_net`, stop gradients for every parameter of the backbone (`gluon_net.backbone`).
+# ## Q2 · Predict, then run: a torch habit in Gluon
+# A port of a torch script froze the Gluon backbone with the torch loop, word for word:
+#
+# ```python
+# for p in gluon_net.backbone.collect_params().values():
+#     p.requires_grad = False
+# ```
+#
+# **Predict** two outcomes on a fresh `digits-cnn-gluon`: does the loop raise an error (`True` or
+# `False`), and how many of the backbone's parameters still get gradients afterwards (a count of
+# those whose `grad_req` is not `"null"`)? The cell below shows each parameter's `grad_req` before
+# the loop. `q2.predict(predicted)` records your first prediction, then runs the loop on a fresh
+# network and shows both.
 
 # %%
-pass  # set grad_req on the backbone's parameters
+before = {name: p.grad_req for name, p in gluon_net.backbone.collect_params().items()}
+print(before)
+predicted = ____  # {"raises an error": ..., "backbone parameters still learning": ...}
 
 # %% tags=["check"]
-q2.check(gluon_net)
+q2.predict(predicted)
+
+# %% tags=["check"]
+q2.check()
 
 # %% [markdown]
-# ## Q3 · BatchNorm momentum
+# ## Q3 · Gluon: freeze all but the head, for real
+# Now do what the port meant: in `gluon_net`, stop gradients for every parameter of the backbone
+# (`gluon_net.backbone`), with the switch Gluon actually reads.
+
+# %%
+pass  # set the switch on the backbone's parameters
+
+# %% tags=["check"]
+q3.check(gluon_net)
+
+# %% [markdown]
+# ## Q4 · BatchNorm momentum
 # A torch BatchNorm layer has `momentum=0.1`. Write `keras_momentum(torch_momentum)`, the value
 # to give Keras's `BatchNormalization(momentum=...)` so that both update their running
-# statistics the same way.
+# statistics the same way, for any torch momentum.
 
 # %%
 def keras_momentum(torch_momentum):
@@ -68,19 +99,23 @@ def keras_momentum(torch_momentum):
 
 
 # %% tags=["check"]
-q3.check(keras_momentum)
+q4.check(keras_momentum)
 
 # %% [markdown]
-# ## Q4 · Predict, then check: the same momentum, written twice
+# ## Q5 · Predict, then run: the same momentum, written twice
 # A converter copied `momentum=0.1` from a torch BatchNorm into a Keras one. Both running means
 # start at 0; then ten training batches arrive, each with mean 1. **Predict** both running means
-# after the ten batches, `torch_mean` and `keras_mean`. The check measures real layers.
+# after the ten batches, rounded to 2 decimals, as `{"torch": ..., "keras": ...}`.
+# `q5.predict(predicted)` records your first prediction, then measures real layers and shows both.
 
 # %%
-torch_mean, keras_mean = ____, ____
+predicted = ____  # {"torch": ..., "keras": ...}
 
 # %% tags=["check"]
-q4.check(torch_mean, keras_mean)
+q5.predict(predicted)
+
+# %% tags=["check"]
+q5.check()
 
 # %% [markdown]
 # ## Review questions
@@ -89,7 +124,7 @@ q4.check(torch_mean, keras_mean)
 #
 # 1. Keras freezes layers, Gluon parameters, torch tensors. What does that change when you port
 #    a freezing plan?
-# 2. Q4: a converter copied momentum=0.1 into Keras. What would you see in training, and how
+# 2. Q5: a converter copied momentum=0.1 into Keras. What would you see in training, and how
 #    would you catch it?
 # 3. What does a frozen Keras BatchNormalization layer do in training mode?
 

@@ -24,12 +24,18 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # Exercise 09 · Moving models between frameworks
 #
-# Convert one layer by hand, find where a broken conversion goes wrong, and get BatchNorm's two
-# conventions right.
+# Three checked questions: write the conversion of a Dense layer's weights by hand (Q1), diagnose a broken
+# conversion, the first layer that differs and the rule that broke it (Q2), and write the function
+# that carries BatchNorm's constants into Keras (Q3). Three review questions at the end are not
+# checked.
 
 # %%
+import torch
+
 import zoo_patterns as zp
+from zoo_patterns import expect_error
 from zoo_patterns.convert import ParityError, parity, probe_inputs
+from zoo_patterns.convert.traps import TRAPS
 from zoo_patterns.exercises import ____
 from zoo_patterns.exercises.ex09 import mystery, q1, q2, q3, torch_linear
 
@@ -38,42 +44,53 @@ zp.quiet()
 # %% [markdown]
 # ## Question 1: one Dense layer by hand
 #
-# `linear` is a torch `Linear(6, 3)`. Give the weights a Keras `Dense(3)` needs to compute the same
-# thing, as a list `[kernel, bias]` of numpy arrays.
+# `linear` is a torch `Linear(6, 3)`. Write `dense_weights(linear)`: the weights a Keras `Dense`
+# layer needs to compute the same thing as any torch `Linear`, as a list `[kernel, bias]` of numpy
+# arrays. The check tries `linear` and a layer of other sizes.
 
 # %%
 linear = torch_linear()
 print(linear.weight.shape, linear.bias.shape)
-keras_weights = ____
+def dense_weights(linear):
+    raise NotImplementedError("return [kernel, bias]")
+
 
 # %% tags=["check"]
-q1.check(keras_weights)
+q1.check(dense_weights)
 
 # %% [markdown]
-# ## Question 2: find the divergent layer
+# ## Question 2: diagnose a broken conversion
 #
-# `mystery()` gives a torch model and a Keras conversion of it made with one wrong rule. Run a
-# parity check, and set `first_divergent_layer` to the number of the first layer whose output
-# differs.
+# `mystery()` gives a torch model and a Keras conversion of it made with one of the four wrong
+# rules in `TRAPS` (the rest of its rules are right). Run a parity check, set
+# `first_divergent_layer` to the number of the first layer whose output differs, and `trap` to
+# the name of the wrong rule that explains it.
 
 # %%
 model, keras_model = mystery()
-first_divergent_layer = ____
+print(model)
+print(list(TRAPS))
+first_divergent_layer, trap = ____, ____
 
 # %% tags=["check"]
-q2.check(first_divergent_layer)
+q2.check(first_divergent_layer, trap)
 
 # %% [markdown]
 # ## Question 3: BatchNorm's two conventions
 #
-# A torch `BatchNorm2d` with its default settings becomes a Keras `BatchNormalization`. Which
-# `epsilon` and `momentum` must the Keras layer get?
+# A converter turns any torch `BatchNorm2d` into a Keras `BatchNormalization`. Write
+# `keras_batchnorm_kwargs(bn)`: from the torch layer `bn`, the `epsilon` and `momentum` the Keras
+# layer must get, as a dict. The check tries it on layers with constants you have not seen.
 
 # %%
-epsilon, momentum = ____, ____
+bn = torch.nn.BatchNorm2d(6)
+print(bn)
+def keras_batchnorm_kwargs(bn):
+    raise NotImplementedError("return {'epsilon': ..., 'momentum': ...}")
+
 
 # %% tags=["check"]
-q3.check(epsilon, momentum)
+q3.check(keras_batchnorm_kwargs)
 
 # %% [markdown]
 # ## Review questions

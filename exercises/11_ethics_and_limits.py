@@ -24,8 +24,10 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # Exercise 11 · Ethics and limits
 #
-# Compute an association by hand, read the audit in MiniLM's card, fix a card that the
-# provenance audit rejects, and work out how coarse a small test's p-value is.
+# Four checked questions: write the association score of one word (Q1), write the rule that
+# decides which audits in a card support a claim, and read the sign of one (Q2), diagnose and fix
+# a card that the provenance audit rejects (Q3), and work out how coarse a small test's p-value
+# is, for any number of words (Q4). Three review questions at the end are not checked.
 
 # %%
 import math
@@ -42,26 +44,34 @@ encode = zp.load("minilm-l6", adapt=True, progress=False).predict  # list of str
 # %% [markdown]
 # ## Question 1: one association by hand
 #
-# Compute s(Emma, science, arts): the mean cosine similarity of "Emma" to the science words minus
-# its mean cosine similarity to the arts words (bare words, no templates). Set `s_emma` to it.
+# Write `association(word, A, B)`: the mean cosine similarity of `word` to the words in `A`, minus
+# its mean cosine similarity to the words in `B` (bare words, no templates), with `encode`. The
+# check tries s("Emma", science, arts) and word pairs you have not tried.
 
 # %%
-s_emma = ____
+print("science:", WORDS["science"], "\narts:", WORDS["arts"])
+def association(word, A, B):
+    raise NotImplementedError("mean cosine to A minus mean cosine to B")
+
 
 # %% tags=["check"]
-q1.check(s_emma)
+q1.check(association)
 
 # %% [markdown]
 # ## Question 2: read the card
 #
-# MiniLM's card records five association tests. Set `supported` to the names of the tests whose
-# p-value is below 0.01 **and** whose effect size is at least 0.8 in size. Then, for
-# "male-female names/career-family", which target set sits closer to the career words? Set
-# `closer_to_career` to `"male_names"` or `"female_names"`.
+# MiniLM's card records five association tests (`zp.card("minilm-l6").audits`, a tuple of
+# records with `test`, `effect_size` and `p_value`). Write `supported(audits)`: the names of the
+# tests whose p-value is below 0.01 **and** whose effect size is at least 0.8 in size (the check
+# also tries records you have not seen). Then, for "male-female names/career-family", which target
+# set sits closer to the career words? Set `closer_to_career` to `"male_names"` or
+# `"female_names"`.
 
 # %%
 print(zp.card("minilm-l6").audit_section())
-supported, closer_to_career = ____, ____
+def supported(audits):
+    raise NotImplementedError("the names of the tests that support a claim")
+closer_to_career = ____
 
 # %% tags=["check"]
 q2.check(supported, closer_to_career)
@@ -71,7 +81,8 @@ q2.check(supported, closer_to_career)
 #
 # `broken` is the card of a model converted from `digits-cnn-torch`. The provenance audit finds two
 # problems. Make `fixed`, a corrected copy (`broken.replace(...)`), that passes
-# `audit_cards([parent, fixed])`.
+# `audit_cards([parent, fixed])` and is true: the check also asks whether the card still says
+# everything known about the converted model.
 
 # %%
 parent, broken = broken_card()
@@ -85,15 +96,19 @@ q3.check(fixed)
 # %% [markdown]
 # ## Question 4: how fine can a small test's p-value be?
 #
-# A test with four target words per set enumerates every equal-size split of the eight target words.
-# Set `partitions` to how many there are, and `step` to the smallest change in the p-value one
-# partition makes.
+# A test with `n` target words per set enumerates every equal-size split of the `2n` target
+# words. Write `resolution(n)`, which returns how many splits there are (`partitions`) and the
+# smallest change in the p-value one split makes (`step`). The check compares it with the splits
+# the workbook's exact test really enumerates, for four words per set and for sizes you have not
+# tried.
 
 # %%
-partitions, step = ____, ____
+def resolution(n):
+    raise NotImplementedError("return (partitions, step)")
+
 
 # %% tags=["check"]
-q4.check(partitions, step)
+q4.check(resolution)
 
 # %% [markdown]
 # ## Review questions
@@ -102,7 +117,7 @@ q4.check(partitions, step)
 #
 # 1. Why does a claim need both a small p-value and a large effect size?
 # 2. What does a derived model's card owe its parent?
-# 3. With 8 target words there are only 70 partitions. What does that limit?
+# 3. What does the number of partitions of a small test limit, and what would you do about it?
 
 # %%
 # Your answers, as comments (or add a markdown cell).

@@ -26,15 +26,19 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # Exercise 12 · MVC, MVVM and layers
 #
-# Extend the zoo browser of lesson 12 both ways: a new trait in the view model, a new handler in
-# the controller, and a test of a view-model rule that needs no browser.
+# Four checked questions on the zoo browser of lesson 12: a new trait in the view model, kept in
+# sync by a rule (Q1), a new handler in the controller (Q2), a test of a view-model rule that needs
+# no browser and must fail on a broken view model (Q3), and a prediction of when a trait tells its
+# observers (Q4, "predict, then run": `q4.predict(...)` records your first prediction before it
+# shows the measurement, and `q4.check()` scores that first prediction). Three review questions at
+# the end are not checked.
 
 # %%
 from traitlets import Int, observe
 
 import zoo_patterns as zp
 from zoo_patterns.exercises import ____
-from zoo_patterns.exercises.ex12 import q1, q2, q3, shared_model
+from zoo_patterns.exercises.ex12 import STEPS, q1, q2, q3, q4, shared_model
 from zoo_patterns.ui import BrowserView, MVCController, MVCView, ZooBrowserViewModel
 
 zp.quiet()
@@ -95,6 +99,25 @@ def test_unknown_name_is_reported(vm):
 
 # %% tags=["check"]
 q3.check(test_unknown_name_is_reported)
+
+# %% [markdown]
+# ## Question 4: predict, then run: when is an observer told?
+#
+# A fresh `ZooBrowserViewModel` gets an observer on `results` (as `CountingViewModel`'s rule is).
+# Then the five steps below run in order. **Predict** for each step how many times the observer
+# is told that `results` changed. `q4.predict(predicted)` records your first prediction, then
+# runs the steps on a fresh view model and shows both.
+
+# %%
+for step, _, _ in STEPS:
+    print(step)
+predicted = ____  # {step: number of notifications, ...} for each step above
+
+# %% tags=["check"]
+q4.predict(predicted)
+
+# %% tags=["check"]
+q4.check()
 
 # %% [markdown]
 # ## Review questions

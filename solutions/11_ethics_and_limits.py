@@ -24,8 +24,10 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # Exercise 11 · Ethics and limits
 #
-# Compute an association by hand, read the audit in MiniLM's card, fix a card that the
-# provenance audit rejects, and work out how coarse a small test's p-value is.
+# Four checked questions: write the association score of one word (Q1), write the rule that
+# decides which audits in a card support a claim, and read the sign of one (Q2), diagnose and fix
+# a card that the provenance audit rejects (Q3), and work out how coarse a small test's p-value
+# is, for any number of words (Q4). Three review questions at the end are not checked.
 
 # %%
 import math
@@ -42,34 +44,45 @@ encode = zp.load("minilm-l6", adapt=True, progress=False).predict  # list of str
 # %% [markdown]
 # ## Question 1: one association by hand
 #
-# Compute s(Emma, science, arts): the mean cosine similarity of "Emma" to the science words minus
-# its mean cosine similarity to the arts words (bare words, no templates). Set `s_emma` to it.
+# Write `association(word, A, B)`: the mean cosine similarity of `word` to the words in `A`, minus
+# its mean cosine similarity to the words in `B` (bare words, no templates), with `encode`. The
+# check tries s("Emma", science, arts) and word pairs you have not tried.
 
 # %%
+print("science:", WORDS["science"], "\narts:", WORDS["arts"])
 # BEGIN SOLUTION
-#> s_emma = ____
-w, a, b = encode(["Emma"]), encode(list(WORDS["science"])), encode(list(WORDS["arts"]))
-s_emma = float((w @ a.T).mean() - (w @ b.T).mean())
+#> def association(word, A, B):
+#>     raise NotImplementedError("mean cosine to A minus mean cosine to B")
+def association(word, A, B):
+    w, a, b = encode([word]), encode(list(A)), encode(list(B))
+    return float((w @ a.T).mean() - (w @ b.T).mean())
 # END SOLUTION
 
+
 # %% tags=["check"]
-q1.check(s_emma)
+q1.check(association)
 
 # %% [markdown]
 # ## Question 2: read the card
 #
-# MiniLM's card records five association tests. Set `supported` to the names of the tests whose
-# p-value is below 0.01 **and** whose effect size is at least 0.8 in size. Then, for
-# "male-female names/career-family", which target set sits closer to the career words? Set
-# `closer_to_career` to `"male_names"` or `"female_names"`.
+# MiniLM's card records five association tests (`zp.card("minilm-l6").audits`, a tuple of
+# records with `test`, `effect_size` and `p_value`). Write `supported(audits)`: the names of the
+# tests whose p-value is below 0.01 **and** whose effect size is at least 0.8 in size (the check
+# also tries records you have not seen). Then, for "male-female names/career-family", which target
+# set sits closer to the career words? Set `closer_to_career` to `"male_names"` or
+# `"female_names"`.
 
 # %%
 print(zp.card("minilm-l6").audit_section())
 # BEGIN SOLUTION
-#> supported, closer_to_career = ____, ____
-audits = zp.card("minilm-l6").audits
-supported = [a.test for a in audits if a.p_value < 0.01 and abs(a.effect_size) >= 0.8]
-names = next(a for a in audits if a.test == "male-female names/career-family")
+#> def supported(audits):
+#>     raise NotImplementedError("the names of the tests that support a claim")
+#> closer_to_career = ____
+def supported(audits):
+    return [a.test for a in audits if a.p_value is not None and a.p_value < 0.01 and abs(a.effect_size) >= 0.8]
+
+
+names = next(a for a in zp.card("minilm-l6").audits if a.test == "male-female names/career-family")
 closer_to_career = "male_names" if names.effect_size > 0 else "female_names"
 # END SOLUTION
 
@@ -81,7 +94,8 @@ q2.check(supported, closer_to_career)
 #
 # `broken` is the card of a model converted from `digits-cnn-torch`. The provenance audit finds two
 # problems. Make `fixed`, a corrected copy (`broken.replace(...)`), that passes
-# `audit_cards([parent, fixed])`.
+# `audit_cards([parent, fixed])` and is true: the check also asks whether the card still says
+# everything known about the converted model.
 
 # %%
 parent, broken = broken_card()
@@ -98,19 +112,24 @@ q3.check(fixed)
 # %% [markdown]
 # ## Question 4: how fine can a small test's p-value be?
 #
-# A test with four target words per set enumerates every equal-size split of the eight target words.
-# Set `partitions` to how many there are, and `step` to the smallest change in the p-value one
-# partition makes.
+# A test with `n` target words per set enumerates every equal-size split of the `2n` target
+# words. Write `resolution(n)`, which returns how many splits there are (`partitions`) and the
+# smallest change in the p-value one split makes (`step`). The check compares it with the splits
+# the workbook's exact test really enumerates, for four words per set and for sizes you have not
+# tried.
 
 # %%
 # BEGIN SOLUTION
-#> partitions, step = ____, ____
-partitions = math.comb(8, 4)
-step = 1 / partitions
+#> def resolution(n):
+#>     raise NotImplementedError("return (partitions, step)")
+def resolution(n):
+    partitions = math.comb(2 * n, n)
+    return partitions, 1 / partitions
 # END SOLUTION
 
+
 # %% tags=["check"]
-q4.check(partitions, step)
+q4.check(resolution)
 
 # %% [markdown]
 # ## Review questions
@@ -119,7 +138,7 @@ q4.check(partitions, step)
 #
 # 1. Why does a claim need both a small p-value and a large effect size?
 # 2. What does a derived model's card owe its parent?
-# 3. With 8 target words there are only 70 partitions. What does that limit?
+# 3. What does the number of partitions of a small test limit, and what would you do about it?
 
 # %%
 # BEGIN SOLUTION
@@ -128,6 +147,7 @@ q4.check(partitions, step)
 #    words may be chance. Both together make a claim worth reporting.
 # 2. Its provenance (which parent, which version, how it was made), a licence compatible with
 #    the parent's, and the parent's known biases unless they were measured again.
-# 3. The smallest p-value is 1/70, so no test this small can be more significant than that;
-#    conclusions need more words or another test.
+# 3. The smallest p-value is one over the number of partitions (1/70 with four words per set), so
+#    no test that small can be more significant than that; conclusions need more words or another
+#    test.
 # END SOLUTION

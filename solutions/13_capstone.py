@@ -25,16 +25,20 @@ if "google.colab" in sys.modules:
 # # Exercise 13 · Capstone
 #
 # Your model, chosen under a stated budget, through every pattern of the workbook: card, publish, serve and load, fine-tune,
-# quantise, audit, and publish the fine-tuned weights as a new version beside the first. Each step has a check;
-# lesson 13 shows every step once.
+# quantise, audit, and publish the fine-tuned weights as a new version beside the first. Eight checked steps (0 to 7):
+# step 0 is a choice by a stated rule, step 1 a diagnosis of a card the publisher refuses, step 6 a card that must pass
+# the provenance audit, and the others apply one pattern each, as lesson 13 shows it once. Three review questions at
+# the end are not checked.
 
 # %%
 import tempfile
 from pathlib import Path
 
 import zoo_patterns as zp
+from zoo_patterns import expect_error
 from zoo_patterns.audit import audit_cards  # noqa: F401 (for you to try)
 from zoo_patterns.cards import Metric
+from zoo_patterns.errors import InvalidCardError
 from zoo_patterns.exercises import ____
 from zoo_patterns.exercises.ex13 import (
     BUDGET_PARAMS,
@@ -62,6 +66,7 @@ from zoo_patterns.transfer import TransferPlan
 from zoo_patterns.transfer import torch as torch_trainer
 from zoo_patterns.zoo import publish
 from zoo_patterns.zoo.card_fields import digits_fields
+from zoo_patterns.zoo.publishing import check_card
 
 zp.quiet()
 work = Path(tempfile.mkdtemp(prefix="exercise13-"))
@@ -96,10 +101,17 @@ print(f"{torch_digits.num_params(net):,} parameters, accuracy {torch_digits.accu
 q0.check(width, hidden, net)
 
 # %% [markdown]
-# ## Step 1: its card
+# ## Step 1: its card, diagnosed
 #
-# Make `card` from `base_card`: your own name (lower case, words joined by '-'), a real licence, the
-# number of parameters, and the test accuracy you measure on `digits()` as a Metric named "accuracy".
+# `base_card` is the card a colleague started for you, and the publisher refuses it. The next cell
+# shows the first refusal. Make `card` from `base_card` (`base_card.replace(...)`) so that the
+# publisher accepts it (try `check_card(card)` until it stops refusing) and so that it is true of
+# your model: the number of parameters of `net`, and the test accuracy you measure on `digits()`
+# as a Metric named "accuracy".
+
+# %%
+with expect_error(InvalidCardError):
+    publish(net, base_card, zoo=work / "scratch-zoo")
 
 # %%
 # BEGIN SOLUTION
@@ -142,7 +154,7 @@ loaded = zp.load(card.name, zoo=url, cache=str(cache), progress=False)
 # END SOLUTION
 
 # %% tags=["check"]
-q3.check(loaded, net)
+q3.check(loaded, net, cache)
 
 # %% [markdown]
 # ## Step 4: fine-tune it to the noisy scanner
@@ -215,7 +227,7 @@ both = (
 # END SOLUTION
 
 # %% tags=["check"]
-q7.check(both, net, tuned)
+q7.check(both, net, tuned, my_zoo)
 
 # %% [markdown]
 # ## Review questions

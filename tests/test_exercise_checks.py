@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata as md
+import math
 import re
 from pathlib import Path
 
@@ -237,14 +238,6 @@ def _gluon_net(frozen):
         for p in getattr(net, part).collect_params().values():
             p.grad_req = "null"
     return net
-
-
-def _torch_weights(transpose):
-    from zoo_patterns.exercises.ex09 import torch_linear
-
-    linear = torch_linear()
-    w = linear.weight.detach().numpy()
-    return [w.T if transpose else w, linear.bias.detach().numpy()]
 
 
 def _broken_card_fixed(**changes):
@@ -542,58 +535,72 @@ WRONG: dict[str, dict[str, object]] = {
         "the body, not the head": lambda: (_keras_model({"body"}),),
     },
     "ex08.q2": {
+        "not a dict": lambda: ("nothing",),
+        "a count as text": lambda: ({"raises an error": False, "backbone parameters still learning": "all"},),
+        "everything frozen": lambda: ({"raises an error": False, "backbone parameters still learning": 0},),
+    },
+    "ex08.q3": {
         "nothing frozen": lambda: (_gluon_net(()),),
         "everything frozen": lambda: (_gluon_net(("backbone", "head")),),
         "the head frozen": lambda: (_gluon_net(("head",)),),
     },
-    "ex08.q3": {
+    "ex08.q4": {
         "the same number": lambda: (lambda m: m,),
         "one over": lambda: (lambda m: 1 / m,),
         "a string": lambda: (lambda m: str(1 - m),),
     },
-    "ex08.q4": {
-        "swapped": lambda: (_running_means()[1], _running_means()[0]),
-        "ten times the momentum": lambda: (1.0, 1.0),
-        "one step each": lambda: (0.1, 0.9),
+    "ex08.q5": {
+        "swapped": lambda: ({"torch": _running_means()["keras"], "keras": _running_means()["torch"]},),
+        "one step each": lambda: ({"torch": 0.1, "keras": 0.9},),
+        "not rounded": lambda: ({"torch": 0.6513, "keras": 1.0},),
     },
     "ex09.q1": {
-        "not transposed": lambda: (_torch_weights(False),),
-        "no bias": lambda: (_torch_weights(True)[:1],),
-        "bias first": lambda: (_torch_weights(True)[::-1],),
+        "not transposed": lambda: (lambda linear: [linear.weight.detach().numpy(), linear.bias.detach().numpy()],),
+        "no bias": lambda: (lambda linear: [linear.weight.detach().numpy().T],),
+        "bias first": lambda: (lambda linear: [linear.bias.detach().numpy(), linear.weight.detach().numpy().T],),
     },
     "ex09.q2": {
-        "the first layer": lambda: (0,),
-        "the last layer": lambda: (8,),
-        "a name, not a number": lambda: ("BatchNorm2d",),
+        "the first layer": lambda: (0, "BatchNorm epsilon"),
+        "the last layer": lambda: (8, "BatchNorm epsilon"),
+        "a name, not a number": lambda: ("BatchNorm2d", "BatchNorm epsilon"),
+        "the right layer, another trap": lambda: (_first_divergent(), "flatten order"),
     },
     "ex09.q3": {
-        "Keras's defaults": lambda: (1e-3, 0.99),
-        "torch's momentum copied": lambda: (1e-5, 0.1),
-        "Keras's epsilon": lambda: (1e-3, 0.9),
+        "Keras's defaults": lambda: (lambda bn: {"epsilon": 1e-3, "momentum": 0.99},),
+        "torch's momentum copied": lambda: (lambda bn: {"epsilon": float(bn.eps), "momentum": float(bn.momentum)},),
+        "Keras's epsilon": lambda: (lambda bn: {"epsilon": 1e-3, "momentum": 1 - bn.momentum},),
     },
     "ex10.q1": {
-        "the pruning amount, and smaller": lambda: (0.6, False),
-        "a percentage": lambda: (60.0, True),
+        "a percentage": lambda: (
+            {"fraction of zero weights": 60.0, "saved file is smaller": False, "fewer multiplications per call": False},
+        ),
+        "a smaller file": lambda: (
+            {"fraction of zero weights": 0.6, "saved file is smaller": True, "fewer multiplications per call": True},
+        ),
     },
     "ex10.q2": {
-        "the original channel count": lambda: (16, 1),
-        "a float": lambda: (4.0, 1),
+        "the original channel count": lambda: (lambda net, amount: (16, 1),),
+        "a float": lambda: (lambda net, amount: (4.0, 1),),
     },
     "ex10.q3": {
-        "the fastest": lambda: ("int4 experimental",),
-        "the first int8": lambda: ("int8 torch",),
-        "not in the table": lambda: ("int8",),
+        "the fastest": lambda: (lambda table: "int4 experimental",),
+        "the first int8": lambda: (lambda table: "int8 torch",),
+        "not in the table": lambda: (lambda table: "int8",),
+    },
+    "ex10.q4": {
+        "the range as it is": lambda: (lambda low, high: ((high - low) / 255, int(round(-128 - low / ((high - low) / 255)))),),
+        "256 steps": lambda: (lambda low, high: ((max(high, 0) - min(low, 0)) / 256, -128),),
     },
     "ex11.q1": {
-        "an array": lambda: (np.zeros(1),),
-        "the sign reversed": lambda: (-_association(),),
-        "zero": lambda: (0.0,),
+        "an array": lambda: (lambda word, A, B: np.zeros(1),),
+        "the sign reversed": lambda: (lambda word, A, B: -_association(),),
+        "zero": lambda: (lambda word, A, B: 0.0,),
     },
     "ex11.q2": {
-        "every test": lambda: (_all_tests(), "male_names"),
-        "the control left out": lambda: (["male-female names/career-family"], "male_names"),
-        "a string, not a list": lambda: ("all", "male_names"),
-        "the wrong side": lambda: (_supported(), _wrong_side()),
+        "every test": lambda: (lambda audits: [a.test for a in audits], "male_names"),
+        "the control left out": lambda: (lambda audits: ["male-female names/career-family"], "male_names"),
+        "a string, not a list": lambda: (lambda audits: "all", "male_names"),
+        "the wrong side": lambda: (_supported_rule, _wrong_side()),
     },
     "ex11.q3": {
         "the broken card": lambda: (_broken_card_fixed(),),
@@ -602,9 +609,9 @@ WRONG: dict[str, dict[str, object]] = {
         "not a card": lambda: ({"license": "MIT"},),
     },
     "ex11.q4": {
-        "permutations, not combinations": lambda: (40320, 1 / 40320),
-        "two to the eight": lambda: (256, 1 / 256),
-        "the step as a count": lambda: (70, 70.0),
+        "permutations, not combinations": lambda: (lambda n: (40320, 1 / 40320),),
+        "two to the eight": lambda: (lambda n: (2 ** (2 * n), 1 / 2 ** (2 * n)),),
+        "the step as a count": lambda: (lambda n: (math.comb(2 * n, n), float(math.comb(2 * n, n))),),
     },
     "ex12.q1": {
         "a property, not a trait": lambda: (_counting_vm("no trait"),),
@@ -622,6 +629,10 @@ WRONG: dict[str, dict[str, object]] = {
         "asserts what it set": lambda: (_vm_test("weak"),),
         "not a function": lambda: ("test",),
     },
+    "ex12.q4": {
+        "every step heard once": lambda: ({step: 1 for step in _steps()},),
+        "True, not a count": lambda: ({step: True for step in _steps()},),
+    },
     "ex13.q0": {
         "over the budget": lambda: (16, 64, _capstone_net()),
         "not an option": lambda: (12, 32, _capstone_net()),
@@ -638,9 +649,9 @@ WRONG: dict[str, dict[str, object]] = {
         "an empty zoo": lambda: ({"name": "ada-digits-cnn", "files": []}, _empty_dir()),
     },
     "ex13.q3": {
-        "the same object": lambda: (_same_net(), _same_net()),
-        "not a module": lambda: ("ada-digits-cnn", _capstone_net()),
-        "another model": lambda: (_fresh_cnn(10), _capstone_net()),
+        "the same object": lambda: (_same_net(), _same_net(), _empty_dir()),
+        "not a module": lambda: ("ada-digits-cnn", _capstone_net(), _empty_dir()),
+        "another model": lambda: (_fresh_cnn(10), _capstone_net(), _empty_dir()),
     },
     "ex13.q4": {
         "the same model": lambda: (_same_net(), _same_net()),
@@ -661,23 +672,24 @@ WRONG: dict[str, dict[str, object]] = {
         ),
     },
     "ex13.q7": {
-        "not a pair": lambda: (_capstone_net(), _capstone_net(), _other_net()),
-        "the newest twice": lambda: ((_other_net(), _other_net()), _capstone_net(), _other_net()),
-        "the two swapped": lambda: ((_other_net(), _capstone_net()), _capstone_net(), _other_net()),
+        "not a pair": lambda: (_capstone_net(), _capstone_net(), _other_net(), _empty_dir()),
+        "the newest twice": lambda: ((_other_net(), _other_net()), _capstone_net(), _other_net(), _empty_dir()),
+        "the two swapped": lambda: ((_other_net(), _capstone_net()), _capstone_net(), _other_net(), _empty_dir()),
     },
     "ex14.q1": {
-        "the global batch": lambda: (32, 5),
-        "steps per process": lambda: (8, 20),
-        "floats": lambda: (8.0, 5.0),
+        "the global batch": lambda: (lambda b, w, n: (b, n // b),),
+        "steps per process": lambda: (lambda b, w, n: (b // w, n // (b // w)),),
+        "floats": lambda: (lambda b, w, n: (b / w, n / b),),
     },
     "ex14.q2": {
-        "epoch 0": lambda: (_sampler_first(None),),
-        "rank 0": lambda: (_sampler_first(3, rank=0),),
-        "a range": lambda: (list(range(5)),),
+        "epoch 0": lambda: (_shard_fn(epoch_used=False),),
+        "rank 0": lambda: (_shard_fn(rank0=True),),
+        "a range": lambda: (lambda n, world, rank, seed, epoch: list(range(5)),),
     },
     "ex14.q3": {
-        "local statistics": lambda: ("local",),
-        "not a mode": lambda: ("batch",),
+        "not a dict": lambda: ("frozen",),
+        "not an outcome": lambda: ({k: "batch" for k in _runs()},),
+        "one run left out": lambda: ({k: "same" for k in list(_runs())[1:]},),
     },
 }
 
@@ -714,15 +726,17 @@ SECRETS = {
     "ex07.q3": lambda: ["weight_decay=0.01"],
     "ex07.q4": lambda: ["'head.weight': True", "only the head"],
     "ex08.q1": lambda: ["layer.trainable = layer.name"],
-    "ex08.q2": lambda: ["grad_req = 'null'"],
-    "ex08.q3": lambda: ["1 - torch_momentum", "return 1 -"],
-    "ex08.q4": lambda: ["0.651", "0.9 ** 10", "0.9**10"],
+    "ex08.q2": lambda: ["still learning': 0", "still learning': 8"],
+    "ex08.q3": lambda: ["grad_req = 'null'"],
+    "ex08.q4": lambda: ["1 - torch_momentum", "return 1 -"],
+    "ex08.q5": lambda: ["0.65", "0.9 ** 10", "0.9**10"],
     "ex09.q1": lambda: [".numpy().T"],
-    "ex09.q2": lambda: [f"layer {_first_divergent()} "],
+    "ex09.q2": lambda: [f"layer {_first_divergent()} is", "'BatchNorm epsilon' is"],
     "ex09.q3": lambda: ["1e-5, 0.9", "1e-05"],
-    "ex10.q1": lambda: [f"{_zero_fraction():.3f}"],
+    "ex10.q1": lambda: [f"{_zero_fraction():.3f}", "': False"],
     "ex10.q2": lambda: [f" {_kept()} "],
     "ex10.q3": lambda: ["'int8 onnxruntime' is", "is int8 onnxruntime", "choose int8 onnxruntime"],
+    "ex10.q4": lambda: ["0.00392", "round(-128"],
     "ex11.q1": lambda: [f"{_association():.4f}"],
     "ex11.q2": lambda: [str(_supported())],
     "ex11.q3": lambda: ["license=parent.license"],
@@ -730,6 +744,7 @@ SECRETS = {
     "ex12.q1": lambda: ["self.count = len(change"],
     "ex12.q2": lambda: ["self.select('')"],
     "ex12.q3": lambda: ["'minilm-l7'"],
+    "ex12.q4": lambda: ["': 0", "': 1"],
     "ex13.q0": lambda: ["width=8, hidden=32 fits", "choose 8", "(8, 32)"],
     "ex13.q1": lambda: ["torch_digits.accuracy(net, digits()"],
     "ex13.q2": lambda: ["publish(net, card"],
@@ -740,7 +755,7 @@ SECRETS = {
     "ex13.q7": lambda: ["card.name}@{card.version}"],
     "ex14.q1": lambda: ["= 8", "is 8", " 5."],
     "ex14.q2": lambda: [str(_sampler_first(3))],
-    "ex14.q3": lambda: ["use 'frozen'", "'frozen' is", "statistics frozen"],
+    "ex14.q3": lambda: ["frozen': 'same", "local': 'differ"],
 }
 
 
@@ -811,6 +826,36 @@ def _running_means():
     from zoo_patterns.exercises.ex08 import _running_means
 
     return _running_means()
+
+
+def _supported_rule(audits):
+    return [a.test for a in audits if a.p_value is not None and a.p_value < 0.01 and abs(a.effect_size) >= 0.8]
+
+
+def _steps():
+    from zoo_patterns.exercises.ex12 import STEPS
+
+    return [step for step, _, _ in STEPS]
+
+
+def _runs():
+    from zoo_patterns.exercises.ex14 import q3
+
+    return q3.keys
+
+
+def _shard_fn(epoch_used=True, rank0=False):
+    def shard(n, world, rank, seed, epoch):
+        import torch
+
+        g = torch.Generator()
+        g.manual_seed(seed + (epoch if epoch_used else 0))
+        order = torch.randperm(n, generator=g).tolist()
+        total = math.ceil(n / world) * world
+        order += order[: total - n]
+        return order[(0 if rank0 else rank) : total : world]
+
+    return shard
 
 
 def _registry_with(name, n_in, n_out):
@@ -928,6 +973,7 @@ def test_every_question_has_two_wrong_answers():
 @pytest.mark.parametrize("qid, label", CASES, ids=[f"{q}-{w}" for q, w in CASES])
 def test_wrong_answer_is_rejected_without_the_answer(qid, label, journal, capsys):
     args = WRONG[qid][label]()
+    q = QUESTIONS[qid]
     with pytest.raises(Incorrect) as err:
         _check(QUESTIONS[qid], args)
     message = str(err.value)
@@ -963,16 +1009,13 @@ def test_untouched_placeholder_is_not_attempted(qid, journal):
         return
     n_args = {
         "ex05.q1": 2,
-        "ex08.q4": 2,
         "ex03.q1": 3,
         "ex04.q2": 2,
-        "ex09.q3": 2,
-        "ex10.q1": 2,
-        "ex10.q2": 2,
+        "ex09.q2": 2,
         "ex11.q2": 2,
     }
-    n_args |= {"ex11.q4": 2, "ex13.q0": 3, "ex13.q1": 2, "ex13.q2": 2, "ex13.q3": 2, "ex13.q4": 2, "ex13.q5": 2, "ex13.q6": 2}
-    n_args |= {"ex13.q7": 3, "ex14.q1": 2}
+    n_args |= {"ex13.q0": 3, "ex13.q1": 2, "ex13.q2": 2, "ex13.q3": 3, "ex13.q4": 2, "ex13.q5": 2, "ex13.q6": 2}
+    n_args |= {"ex13.q7": 4}
     with pytest.raises(NotAttempted, match="Not attempted"):
         q.check(*([____] * n_args.get(qid, 1)))
 
@@ -994,7 +1037,7 @@ def _raises_not_implemented(*args):
         "ex06.q3",
         "ex07.q1",
         "ex07.q2",
-        "ex08.q3",
+        "ex08.q4",
         "ex12.q3",
     ],
 )
@@ -1032,24 +1075,24 @@ RIGHT = {
     "ex07.q2": lambda: (_solution_fn("ex07", "q2", "freeze_all_but_last"),),
     "ex07.q4": lambda: (_truth("ex07.q4"),),
     "ex08.q1": lambda: (_keras_model({"head"}),),
-    "ex08.q2": lambda: (_gluon_net(("backbone",)),),
-    "ex08.q3": lambda: (lambda m: 1 - m,),
-    "ex08.q4": lambda: (1 - 0.9**10, 1 - 0.1**10),
-    "ex09.q1": lambda: (_torch_weights(True),),
-    "ex09.q3": lambda: (1e-5, 0.9),
-    "ex10.q3": lambda: ("int8 onnxruntime",),
+    "ex08.q3": lambda: (_gluon_net(("backbone",)),),
+    "ex08.q4": lambda: (lambda m: 1 - m,),
+    "ex09.q1": lambda: (lambda linear: [linear.weight.detach().numpy().T, linear.bias.detach().numpy()],),
+    "ex09.q2": lambda: (_first_divergent(), "BatchNorm epsilon"),
+    "ex09.q3": lambda: (lambda bn: {"epsilon": float(bn.eps), "momentum": 1 - bn.momentum},),
+    "ex10.q3": lambda: (_solution_fn("ex10", "q3", "choose"),),
     "ex11.q3": lambda: (_broken_card_fixed(license=lambda p: p.license, biases=lambda p: p.biases),),
-    "ex11.q4": lambda: (70, 1 / 70),
+    "ex11.q4": lambda: (_solution_fn("ex11", "q4", "resolution"),),
     "ex12.q1": lambda: (_counting_vm("rule"),),
     "ex12.q2": lambda: (_clearing("both"),),
     "ex12.q3": lambda: (_vm_test("right"),),
-    "ex14.q1": lambda: (8, 5),
-    "ex14.q2": lambda: (_sampler_first(3),),
+    "ex14.q1": lambda: (lambda b, w, n: (b // w, math.ceil(math.ceil(n / w) / (b // w))),),
+    "ex14.q2": lambda: (_shard_fn(),),
 }
 
 
 def _solution_fn(mod, q, name, **context):
-    namespace: dict = dict(context)
+    namespace: dict = {"math": math, **context}
     exec(QUESTIONS[f"{mod}.{q}"]._solution, namespace)  # the solution a learner would be shown
     return namespace[name]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import Question, expect
+from . import PredictionQuestion, Question, expect
 
 _MODEL = None
 
@@ -104,11 +104,35 @@ def _check_rule_test(test) -> None:
         def _describe(self, change):
             self.card_markdown = ""
 
-    try:
-        test(SwallowsErrors(shared_model()))
-    except AssertionError:
-        return
-    expect(False, "your test also passes on a view model that ignores unknown names: it cannot fail, so it proves nothing.")
+    class QuietModel:  # the real model, except that an unknown name describes as nothing instead of raising
+        def __init__(self, inner):
+            self._inner = inner
+
+        def __getattr__(self, name):
+            return getattr(self._inner, name)
+
+        def describe(self, ref):
+            try:
+                return self._inner.describe(ref)
+            except Exception:
+                return ""
+
+    # The real class, broken the same way through its model: a test that checks the class instead of the behaviour
+    # (type(vm) is ZooBrowserViewModel) passes here, and is caught.
+    unplugged = ZooBrowserViewModel(QuietModel(shared_model()))
+    for broken, how in (
+        (SwallowsErrors(shared_model()), "a subclass"),
+        (unplugged, "the real class over a model that hides them"),
+    ):
+        try:
+            test(broken)
+        except AssertionError:
+            continue
+        expect(
+            False,
+            f"your test also passes on a view model that ignores unknown names ({how}): it cannot fail on the rule, so it "
+            "proves nothing about it.",
+        )
 
 
 q3 = Question(
@@ -122,5 +146,56 @@ q3 = Question(
     solution=(
         "def test_unknown_name_is_reported(vm):\n    vm.selected = 'minilm-l7'\n"
         "    assert 'Did you mean' in vm.error and 'minilm-l6' in vm.error\n    assert vm.card_markdown == ''"
+    ),
+)
+
+
+# -- q4: when does a trait tell its observers? ---------------------------------------------------------------------
+STEPS = (
+    ("1. query = 'digits'", "query", "digits"),
+    ("2. query = 'digits' again", "query", "digits"),
+    ("3. framework = 'onnx'", "framework", "onnx"),
+    ("4. query = 'digits-cnn'", "query", "digits-cnn"),
+    ("5. selected = 'digits-cnn-onnx'", "selected", "digits-cnn-onnx"),
+)
+
+
+def _notifications() -> dict:
+    """Question 4, measured: how many times an observer of `results` hears of each step, on a fresh view model."""
+    from ..ui.viewmodel import ZooBrowserViewModel
+
+    vm = ZooBrowserViewModel(shared_model())
+    heard = []
+    vm.observe(lambda change: heard.append(change["new"]), "results")
+    counts = {}
+    for step, trait, value in STEPS:
+        before = len(heard)
+        setattr(vm, trait, value)
+        counts[step] = len(heard) - before
+    return counts
+
+
+q4 = PredictionQuestion(
+    "q4",
+    "ex12",
+    [step for step, _, _ in STEPS],
+    _notifications,
+    shape="step: how many times an observer of results is told",
+    keys_are="steps",
+    value_ok=lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+    value_rule="each prediction is a whole number of notifications (0, 1, ...).",
+    ask="Does a trait tell its observers when it is set, or when its value changes? Compare the results before and "
+    "after each step.",
+    hints=[
+        "A trait tells its observers only when its new value differs from the old one; setting the same value again, "
+        "or a new list equal to the old, is silent.",
+        "Lesson 12 shows the view model's rules in section '3. MVVM: the state, with no view at all': results are "
+        "recomputed whenever query, framework or task change.",
+        "Step 1 changes the list, step 2 sets the same query, step 3 narrows it, step 4 gives the same one-name list "
+        "again, step 5 does not touch results: 1, 0, 1, 0, 0.",
+    ],
+    solution=(
+        "predicted = {\"1. query = 'digits'\": 1, \"2. query = 'digits' again\": 0, \"3. framework = 'onnx'\": 1,\n"
+        "             \"4. query = 'digits-cnn'\": 0, \"5. selected = 'digits-cnn-onnx'\": 0}"
     ),
 )

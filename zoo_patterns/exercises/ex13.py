@@ -114,8 +114,10 @@ q1 = Question(
     "q1",
     _check_card,
     hints=[
-        "A card is checked before it is published: a real name, a licence, and numbers measured on the model, not typed.",
-        "Lesson 13 shows it in section '2. Its card'.",
+        "A card is checked before it is published, and each refusal names one field and how to fix it; once it is "
+        "accepted, its numbers must still be measured on the model, not typed.",
+        "Lesson 13 measures a card's numbers in section '2. Its card', and shows the publisher refusing a card without "
+        "a licence in section '3. Publish it'.",
         "base_card.replace(name=..., license=..., num_params=..., metrics=(Metric('accuracy', torch_digits.accuracy(net, ...), ...),))",
     ],
     solution=(
@@ -126,11 +128,16 @@ q1 = Question(
 
 
 def _check_published(entry, zoo) -> None:
+    import zoo_patterns as zp
+
     from ..loader.verify import sha256_file
     from ..zoo import read_index
 
     zoo = Path(zoo)
     expect(isinstance(entry, dict) and "name" in entry, "entry is what publish(...) returns.")
+    # an entry of the workbook's own zoo passes every test below, with nothing published
+    expect(zoo.resolve() != Path(zp.zoo_dir()).resolve(), "publish into my_zoo, your own zoo, not the workbook's.")
+    expect(entry["name"] not in zp.registry().list(), f"{entry['name']!r} is a workbook model: publish your own model.")
     try:
         index = read_index(zoo)
     except FileNotFoundError:
@@ -154,11 +161,28 @@ q2 = Question(
 )
 
 
-def _check_loaded(loaded, net) -> None:
+def _cached_weights(cache) -> list[dict]:
+    """The state dicts of every safetensors file the loader wrote into the snapshots of ``cache``."""
+    from safetensors.torch import load_file
+
+    return [load_file(str(f)) for f in sorted((Path(cache) / "snapshots").rglob("*.safetensors"))]
+
+
+def _same_weights(module, state: dict) -> bool:
+    mine = module.state_dict()
+    return set(state) <= set(mine) and all(mine[k].shape == v.shape and bool((mine[k] == v).all()) for k, v in state.items())
+
+
+def _check_loaded(loaded, net, cache) -> None:
     import torch
 
     expect(loaded is not net, "load it back through the loader (zp.load), do not reuse net.")
     expect(isinstance(loaded, torch.nn.Module), "zp.load without adapt=True returns the torch module.")
+    # a copy of net (copy.deepcopy) computes the same thing: only the cache shows that the loader fetched the files
+    expect(
+        any(_same_weights(loaded, state) for state in _cached_weights(cache)),
+        f"{cache} holds no snapshot with these weights: load the published name with cache=str(cache).",
+    )
     x = torch.from_numpy(digits().x_test[:16])
     with torch.inference_mode():
         diff = float((loaded.eval()(x) - net.eval()(x)).abs().max())
@@ -255,10 +279,28 @@ q6 = Question(
 )
 
 
-def _check_both(both, net, tuned) -> None:
+def _check_both(both, net, tuned, zoo) -> None:
     import torch
 
+    from ..zoo import read_index
+
     expect(isinstance(both, (tuple, list)) and len(both) == 2, "both should be a pair: (the first version, the newest).")
+    # handing back the two objects you already hold proves nothing: they must come out of the zoo
+    expect(
+        both[0] is not net and both[1] is not tuned and both[0] is not tuned and both[1] is not net,
+        "both holds the models you already had in memory: load each one from my_zoo with zp.load.",
+    )
+    try:
+        index = read_index(Path(zoo))
+    except FileNotFoundError:
+        expect(False, f"{zoo} has no index.json: publish into my_zoo.")
+    by_name: dict[str, list[str]] = {}
+    for m in index["models"]:
+        by_name.setdefault(m["name"], []).append(m["version"])
+    expect(
+        any(len(versions) >= 2 for versions in by_name.values()),
+        f"{zoo} holds one version of each model ({by_name}): publish the fine-tuned weights under the same name.",
+    )
     x = torch.from_numpy(noisy_digits().x_test[:16])
     for model, want, which in ((both[0], net, "the first version"), (both[1], tuned, "the newest version")):
         expect(isinstance(model, torch.nn.Module), f"load {which} with zp.load (a torch module), not {type(model).__name__}.")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 
-from . import Question, expect
+from . import PredictionQuestion, Question, expect
 
 
 def _check_snapshot_path(snapshot_path, commit, zoo_url) -> None:
@@ -53,7 +54,8 @@ q1 = Question(
     _check_snapshot_path,
     hints=[
         "The Hugging Face cache keeps one folder per repo, and in it one folder per commit under snapshots/; a file keeps its path inside the repo.",
-        "Lesson 15, section 1, prints the tree the client wrote: refs/main, snapshots/<commit>/..., blobs/<etag>.",
+        "Lesson 15, section '1. The Hugging Face Hub', prints the tree the client wrote: refs/main, "
+        "snapshots/<commit>/... (symlinks), and blobs/ named by their ETag.",
         "Path(cache) / ('models--' + repo_id.replace('/', '--')) / 'snapshots' / revision / filename; the commit is json.loads(urlopen(MIRROR + 'api/models/<id>/revision/main').read())['sha'].",
     ],
     solution="""def snapshot_path(cache, repo_id, revision, filename):
@@ -63,34 +65,59 @@ commit = json.loads(urllib.request.urlopen(MIRROR + "api/models/zoo-patterns/dig
 )
 
 
-def _check_notice(notice) -> None:
+CORRUPT_ROW = "corrupted file already in the cache"
+
+
+@functools.lru_cache(maxsize=1)
+def _who_notices() -> dict:
+    """Question 2, measured: every client against a cached file with 16 bytes flipped, each in its own process."""
+    import shutil
+    import tempfile
+
+    import zoo_patterns as zp
+
+    from ..hub_clients import matrix
+    from ..loader import ZooServer
+
+    server = ZooServer(zp.zoo_dir())
+    server.start()
+    scratch = Path(tempfile.mkdtemp(prefix="exercise-15-", dir=zp.cache_dir()))  # its own caches, removed after
+    try:
+        table = matrix.measure(server, zp.zoo_dir(), faults=(CORRUPT_ROW,), workdir=scratch, parallel=len(matrix.CLIENTS))
+    finally:
+        server.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
+    return {client: cell[0] in (matrix.RAISED, matrix.RECOVERED) for client, cell in table[CORRUPT_ROW].items()}
+
+
+def _client_names() -> list[str]:
     from ..hub_clients import matrix
 
-    clients = set(matrix.CLIENTS)
-    expect(isinstance(notice, (set, frozenset, list, tuple)), f"expected a set of client names, got {type(notice).__name__}.")
-    notice = set(notice)
-    unknown = notice - clients
-    expect(not unknown, f"{sorted(unknown)} are not client names; use names from {sorted(clients)}.")
-    truth = {
-        c
-        for c, outcome in matrix.EXPECTED["corrupted file already in the cache"].items()
-        if outcome in (matrix.RAISED, matrix.RECOVERED)
-    }
-    wrong = notice - truth
-    missed = truth - notice
-    expect(not wrong, f"{len(wrong)} of the clients you named trust a cache hit that exists; what does each check on a hit?")
-    expect(not missed, f"you missed {len(missed)} client(s) that re-hash a cached file on every use.")
+    return list(matrix.CLIENTS)
 
 
-q2 = Question(
+q2 = PredictionQuestion(
     "q2",
-    _check_notice,
+    "ex15",
+    _client_names(),
+    _who_notices,
+    shape="client name: True if it notices, False if it serves the corrupted file",
+    keys_are="clients in matrix.CLIENTS",
+    value_ok=lambda v: isinstance(v, bool),
+    value_rule="each prediction is True (the client notices: it raises, or downloads again) or False.",
+    ask="On a cache hit, which clients hash the file again, and against a hash they got from where?",
     hints=[
-        "A client notices a corrupted cached file only if it hashes the file again on a cache hit; checking that the file exists is not enough.",
-        "Lesson 15, sections 2 to 5 (and HUBS.md): which clients compare a cached file with a hash they trust, and where does that hash come from?",
-        "Two do: the one whose sha1 table lives in the library, and the workbook's loader. check_hash in torch.hub applies only to a download.",
+        "A client notices a corrupted cached file only if it hashes the file again on a cache hit; checking that the "
+        "file exists is not enough.",
+        "Lesson 15, section '5. The fault matrix, measured', says which clients re-check a cache hit; section '3. The "
+        "MXNet model store' shows where its trust anchor lives, and section '4. torch.hub' what check_hash checks.",
+        "Two do: the one whose sha1 table lives in the library (mxnet_store), and the workbook's loader. check_hash in "
+        "torch.hub applies only to a download.",
     ],
-    solution='notice = {"mxnet_store", "zoo loader"}',
+    solution=(
+        "predicted = {'huggingface_hub': False, 'tensorflow_hub': False, 'mxnet_store': True, 'torch.hub': False,\n"
+        "             'torch.hub check_hash': False, 'zoo loader': True}"
+    ),
 )
 
 
@@ -128,7 +155,8 @@ q3 = Question(
     _check_headers,
     hints=[
         "huggingface_hub's HEAD needs three things from a mirror: which commit it is reading, a name for the exact bytes, and their size.",
-        "Lesson 15, section 1, prints the HEAD answer's headers; HUBS.md lists what the client does without each.",
+        "Lesson 15, section '1. The Hugging Face Hub', prints the HEAD answer's headers (X-Repo-Commit, ETag, "
+        "Content-Length) and says which hash the ETag of a weight (LFS) file and of a small file is.",
         "X-Repo-Commit: commit; ETag: '\"' + (sha256 of the bytes if weight_file else sha1(b'blob %d\\\\0' % len(data) + data)) + '\"'; Content-Length: str(len(data)).",
     ],
     solution="""def resolve_headers(data, commit, weight_file):
