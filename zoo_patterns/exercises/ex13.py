@@ -75,8 +75,7 @@ q0 = Question(
     hints=[
         "A budget rule first removes what does not fit, then you pick among what is left by the quality you measure. "
         "Most of this network's parameters are in the Linear layer after the convolutions.",
-        "Lesson 13 shows it in section '1. Your model'; lesson 06's section '3. The accuracy / latency frontier, and a "
-        "rule' states a rule the same way.",
+        "Lesson 13 shows it in section '1. Your model'.",
         "params_of(width, hidden) counts without training: list it for every pair in WIDTHS x HIDDENS, keep those within "
         "BUDGET_PARAMS, train the largest with train_my_model(width=..., hidden=...) and check the bar.",
     ],
