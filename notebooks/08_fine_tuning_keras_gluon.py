@@ -219,8 +219,7 @@ assert all(np.allclose(cases[fw, "trainable"][2], 0.9 + 0.1 * batch_var, atol=1e
 # - **Gluon**: `grad_req = "null"` keeps the statistics, because MXNet 1.9 updates them in the
 #   *backward* pass and a block with nothing to differentiate gets none; but inside
 #   `autograd.record()` the batch is still normalised with its own statistics, so a frozen Gluon
-#   BatchNorm is *not* in inference mode. `use_global_stats=True` is the switch that is (and a
-#   frozen BatchNorm *above* a trainable layer gets a backward pass, so its statistics would move).
+#   BatchNorm is *not* in inference mode. `use_global_stats=True` is the switch that is.
 # - The convention: all three weighed the batch by 0.1 here (torch's `momentum=0.1` is Keras's and
 #   Gluon's 0.9), and torch stores the unbiased batch variance, Keras and Gluon the biased one.
 
