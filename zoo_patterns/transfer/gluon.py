@@ -1,11 +1,17 @@
 """Run a :class:`TransferPlan` in MXNet Gluon on the zoo's digits CNN.
 
 Freezing is ``param.grad_req = "null"`` (no gradient is even allocated).
-Unlike torch, nothing more is needed for BatchNorm: when none of a block's
-inputs or parameters need a gradient, autograd does not record it, so it runs
-as in inference and its running statistics stay put
-(``tests/test_transfer.py`` checks this). One ``gluon.Trainer`` per group
-gives per-group learning rates.
+For BatchNorm that is half of torch's ``eval()``: MXNet 1.9 updates a
+BatchNorm's running statistics in its backward pass, and autograd records no
+backward for a block when none of its inputs or parameters need a gradient,
+so frozen BatchNorm layers with nothing trainable below them keep their
+statistics (``tests/test_transfer.py``). Inside ``autograd.record()`` they
+still normalise with the *batch's* statistics, not the running ones; only
+``use_global_stats=True`` would do that (lesson 08 measures both).
+One ``gluon.Trainer`` per group gives per-group learning rates. MXNet 1.9 has
+no AdamW optimizer (its Adam's ``wd`` is an L2 term added to the gradient), so
+decoupled weight decay is applied by hand before each step, as torch's AdamW
+does: ``w -= lr * weight_decay * w``.
 """
 
 from __future__ import annotations
@@ -69,15 +75,7 @@ def fit(plan: TransferPlan, split: Split, *, validation: Split | None = None, pr
     groups = _groups(net)
     reg = plan.regularisation
     params = {g: {k: p for block in groups[g] for k, p in block.collect_params().items()} for g in plan.groups}
-    trainers = {
-        g: gluon.Trainer(
-            params[g],
-            "adamw" if reg.weight_decay else "adam",
-            {"learning_rate": plan.lr_for(g), **({"wd": reg.weight_decay} if reg.weight_decay else {})},
-        )
-        for g in plan.groups
-        if params[g]
-    }
+    trainers = {g: gluon.Trainer(params[g], "adam", {"learning_rate": plan.lr_for(g)}) for g in plan.groups if params[g]}
     loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
     rng = np.random.default_rng(plan.seed)
     history = History(label or plan.describe())
@@ -105,6 +103,10 @@ def fit(plan: TransferPlan, split: Split, *, validation: Split | None = None, pr
             loss.backward()
             for g in active:
                 if g in trainers:
+                    if reg.weight_decay:  # decoupled (AdamW): shrink the weights, not the gradient
+                        for p in params[g].values():
+                            if p.grad_req != "null":
+                                p.set_data(p.data() * (1 - plan.lr_for(g) * reg.weight_decay))
                     trainers[g].step(1, ignore_stale_grad=True)  # the loss is already a mean
             total += float(loss.asscalar()) * len(idx)
         history.loss.append(total / len(order))
