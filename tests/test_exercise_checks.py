@@ -973,7 +973,6 @@ def test_every_question_has_two_wrong_answers():
 @pytest.mark.parametrize("qid, label", CASES, ids=[f"{q}-{w}" for q, w in CASES])
 def test_wrong_answer_is_rejected_without_the_answer(qid, label, journal, capsys):
     args = WRONG[qid][label]()
-    q = QUESTIONS[qid]
     with pytest.raises(Incorrect) as err:
         _check(QUESTIONS[qid], args)
     message = str(err.value)

@@ -34,9 +34,7 @@ SOURCES = sorted([*(ROOT / "notebooks").glob("[0-9][0-9]_*.py"), *(ROOT / "solut
 # s31c owns 10, 11 and 12). Checked like every other file, and expected to fail on this branch only:
 # strict, so the run after the merge reports XPASS for each entry, which is the sign to delete it.
 # Keep this the one place that lists them; it must be empty once those branches are merged.
-EXPECTED_TO_FAIL_UNTIL_MERGED: dict[str, str] = {
-    "notebooks/04_layered_loader.py": "s31b (lesson 04)",
-}
+EXPECTED_TO_FAIL_UNTIL_MERGED: dict[str, str] = {}  # file -> the branch that fixes it (strict xfail until then)
 
 NOT_A_DEMONSTRATION = {"ImportError", "ModuleNotFoundError", "NotImplementedError"}
 CATCHES_ASSERTION = {"AssertionError", "Exception", "BaseException"}
