@@ -100,10 +100,13 @@ for name, out in [("keras", out_keras), ("gluon", out_gluon), ("onnx", out_onnx)
 # Both measured:
 
 # %%
-torch_net.train()  # what a forgotten eval() leaves on: dropout (and BatchNorm's batch statistics)
+import copy  # noqa: E402
+
+# What a forgotten eval() leaves on: dropout, and BatchNorm's batch statistics. On a copy: in train mode
+# even a no_grad forward pass updates BatchNorm's running statistics, which would change torch_net itself.
+forgetful = copy.deepcopy(torch_net).train()
 with torch.no_grad():
-    out_train_mode = torch_net(torch.from_numpy(x)).numpy()
-torch_net.eval()
+    out_train_mode = forgetful(torch.from_numpy(x)).numpy()
 print(f"train mode instead of eval: max |difference| {np.abs(out_train_mode - out_torch).max():.2f}, no error")
 assert np.abs(out_train_mode - out_torch).max() > 0.1
 with zp.expect_error(ValueError, match="expected shape=(None, 8, 8, 1)"):

@@ -52,7 +52,10 @@ def test_export_makes_solution_cells_and_autograded_check_cells(tmp_path):
         cells = json.loads(path.read_text())["cells"]
         graded = [c for c in cells if c["metadata"].get("nbgrader", {}).get("grade")]
         solutions = [c for c in cells if c["metadata"].get("nbgrader", {}).get("solution")]
-        assert graded and all(c["metadata"]["nbgrader"]["locked"] and ".check(" in "".join(c["source"]) for c in graded)
+        # a graded cell runs a check, or commits a prediction (q.predict(...)) that a later check scores
+        assert graded and all(
+            c["metadata"]["nbgrader"]["locked"] and re.search(r"\.(check|predict)\(", "".join(c["source"])) for c in graded
+        )
         assert solutions and all("BEGIN SOLUTION" in "".join(c["source"]) for c in solutions)
         assert len({c["metadata"]["nbgrader"]["grade_id"] for c in graded + solutions}) == len(graded + solutions)
     again = run_cli("classroom", "export", "--out", str(tmp_path / "course"))

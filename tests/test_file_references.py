@@ -55,8 +55,12 @@ BARE_PATH = re.compile(
 MD_NAME = re.compile(r"(?<![\w/.:}-])(\w[\w./-]*\.md)\b")
 
 
+# What `make` targets write (the book, screenshots, caches) is named in the docs but never committed.
+GENERATED = ("build/",)
+
+
 def _exists_path(path: str, base: Path) -> bool:
-    return (base / path).exists()
+    return path.startswith(GENERATED) or (base / path).exists()
 
 
 def _module_exists(dotted: str) -> bool:

@@ -56,7 +56,7 @@ q1 = Question(
     _check_verify,
     hints=[
         "Check the cheap thing first: a truncated download has the wrong size. Then the hash, read in blocks so a large file never sits in memory.",
-        "Lesson 04 shows it in section '7. A corrupted file is caught and fetched again': the loader hashes the "
+        "Lesson 04 shows it in section '9. A corrupted file is caught and fetched again': the loader hashes the "
         "damaged file in full and compares it with the sha256 in the manifest; sha256_file in "
         "zoo_patterns/hashing.py reads a file in blocks.",
         "Path.stat().st_size, then h = hashlib.sha256(); for each f.read(1 << 20) block: h.update(block); compare h.hexdigest().",
@@ -101,7 +101,7 @@ q2 = Question(
     _check_resolver,
     hints=[
         "A resolver claims the refs it understands (supports) and turns them into a manifest (resolve); it can hand the work to an existing resolver.",
-        "Lesson 04 shows it in section '2. Resolve: a name becomes a manifest'.",
+        "Lesson 04 shows it in section '3. The package's loader: resolve'.",
         "In resolve, rewrite the ref to 'zoo://' + the name and call IndexResolver().resolve(Request(new_ref, request.offline, MIRROR)).",
     ],
     solution="""class MirrorResolver:
@@ -175,7 +175,7 @@ q3 = PredictionQuestion(
     hints=[
         "On a hit the loader does not re-hash: it compares a stamp recorded when the file was last hashed in full. "
         "It re-hashes only when the stamp differs, or always with verify='full'.",
-        "Lesson 04 shows it in section '4. A cache hit' and section '7. A corrupted file is caught and fetched again'; "
+        "Lesson 04 shows it in section '6. A cache hit: a stamp instead of a re-hash' and section '9. A corrupted file is caught and fetched again'; "
         "stamp() in zoo_patterns/loader/verify.py says what a stamp is.",
         "A stamp is (size, modification time in ns, inode). Truncating changes the size; writing a byte changes the "
         "modification time, unless someone sets it back with os.utime.",
@@ -238,7 +238,7 @@ q4 = PredictionQuestion(
     hints=[
         "A bare name means the newest version a user should get: compare versions as numbers, not strings, and think "
         "about what a yank and a pre-release mean. A pin, by version or by content id, means exactly one version.",
-        "Lesson 04 shows it in section '10. Versions and pins'; version_key and select in zoo_patterns/index.py decide.",
+        "Lesson 04 shows it in section '12. Versions and pins'; version_key and select in zoo_patterns/index.py decide.",
         "1.10.0 is newer than 1.9.0, but it is yanked; 2.0.0-rc.1 is a pre-release, which a bare name skips while a "
         "release exists. The content id prefix belongs to 1.2.0.",
     ],
