@@ -1,6 +1,6 @@
 """What `import zoo_patterns` costs: the time a learner waits before the first line of a lesson runs.
 
-The goal (DESIGN.md §2): at most 100 ms, with no deep-learning framework imported. Each sample is a
+The goal: at most 100 ms, with no deep-learning framework imported. Each sample is a
 fresh interpreter (nothing cached in-process), timed from inside it, so interpreter start-up is not
 counted. The best of the samples is what the import costs; the median says how noisy the machine
 was. A bare `import json` is timed in the same rounds as a yardstick for this machine's speed.

@@ -1,4 +1,4 @@
-"""The package's own imports follow the layered architecture it teaches (lesson 12, DESIGN.md section 2).
+"""The package's own imports follow the layered architecture it teaches (lesson 12).
 
 Read from the source with ``zoo_patterns.architecture`` (nothing is imported), lazy imports inside
 functions included: zero cycles, and every arrow points down the declared layers.

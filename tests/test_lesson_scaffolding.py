@@ -1,4 +1,4 @@
-"""Every lesson reads the same way (SYLLABUS "How every lesson reads"), checked on the .py sources.
+"""Every lesson reads the same way (the shape the README and docs/teaching.md describe), checked on the .py sources.
 
 A lesson opens with its time, its prerequisites and three to five objectives; it has at least
 one "Predict, then run" and one "Try changing this" prompt; it ends with a summary, a link to

@@ -7,7 +7,7 @@ each part on a layer: a part sits above everything it imports, so arrows
 point down. A cycle (two parts importing each other) would make that
 impossible; :func:`cycles` lists them, so a drawing never hides one.
 
-:data:`LAYERS` is the order the design declares (``DESIGN.md`` section 2), bottom
+:data:`LAYERS` is the order of the layers, as lesson 12 draws them, bottom
 to top; :func:`upward_arrows` lists every import that breaks it. The rules
 lesson 12 and ``tests/test_architecture.py`` check: no cycles, no upward
 arrows, ``loader`` and ``adapters`` side by side (neither imports the other),
@@ -158,7 +158,7 @@ def declared_layer(part: str) -> int:
     for i, (_, parts) in enumerate(LAYERS):
         if part in parts:
             return i
-    raise KeyError(f"{part!r} is in no layer of architecture.LAYERS; declare where it belongs (DESIGN.md section 2).")
+    raise KeyError(f"{part!r} is in no layer of architecture.LAYERS; declare where it belongs in LAYERS.")
 
 
 def upward_arrows(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
