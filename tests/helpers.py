@@ -52,3 +52,16 @@ def version_folder(path, version="1.0.0", value=None, name="tiny-mlp", rows=10):
     save_file({"weight": np.full((rows, 64), fill, np.float32)}, str(path / "model.safetensors"))
     make_card(name, version=version).save(path / "README.md")
     return path
+
+
+def exercise_questions(numbers) -> dict:
+    """``{"ex04.q1": Question, ...}`` for the exercise modules with these numbers, in module order."""
+    import importlib
+
+    from zoo_patterns.exercises import Question
+
+    found = {}
+    for n in numbers:
+        module = importlib.import_module(f"zoo_patterns.exercises.ex{n:02d}")
+        found |= {f"ex{n:02d}.{name}": value for name, value in vars(module).items() if isinstance(value, Question)}
+    return found

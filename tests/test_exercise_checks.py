@@ -20,21 +20,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import exercise_questions
 
 from zoo_patterns.exercises import Incorrect, NotAttempted, PredictionQuestion, Question, ____
 
-MODULES = [f"ex{n:02d}" for n in range(15)]
-
-
-def _questions():
-    for mod in MODULES:
-        module = importlib.import_module(f"zoo_patterns.exercises.{mod}")
-        for name, value in vars(module).items():
-            if isinstance(value, Question):
-                yield f"{mod}.{name}", value
-
-
-QUESTIONS = dict(_questions())
+QUESTIONS = exercise_questions(range(15))
 
 
 # -- the hint ladder --------------------------------------------------------------------------------

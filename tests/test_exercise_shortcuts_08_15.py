@@ -14,26 +14,16 @@ nbval, show that the honest answers pass.
 from __future__ import annotations
 
 import copy
-import importlib
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import exercise_questions
 
-from zoo_patterns.exercises import Incorrect, NotAttempted, PredictionQuestion, Question, ____
+from zoo_patterns.exercises import Incorrect, NotAttempted, PredictionQuestion, ____
 
 MODULES = [f"ex{n:02d}" for n in range(8, 16)]
-
-
-def _questions():
-    for mod in MODULES:
-        module = importlib.import_module(f"zoo_patterns.exercises.{mod}")
-        for name, value in vars(module).items():
-            if isinstance(value, Question):
-                yield f"{mod}.{name}", value
-
-
-QUESTIONS = dict(_questions())
+QUESTIONS = exercise_questions(range(8, 16))
 PREDICTIONS = {qid: q for qid, q in QUESTIONS.items() if isinstance(q, PredictionQuestion)}
 CHECKED = {qid: q for qid, q in QUESTIONS.items() if not isinstance(q, PredictionQuestion)}
 
