@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """Gate: every jupytext pair is in sync and every committed .ipynb is stripped of outputs.
 
-The ``.py`` percent file is the source. For each one, the ``.ipynb`` is
-regenerated in a temporary copy with ``jupytext --to ipynb --update`` (which
-keeps cell ids, so the bytes are stable) and compared byte for byte with the
-committed file. ``jupytext --sync`` is no gate (it picks a direction by file
-time) and neither is ``jupytext --diff`` (it exits 0 when files differ).
+The ``.py`` percent file is the source. It lives in a ``src/`` folder beside
+its notebook (``notebooks/src/00_setup.py`` is the source of
+``notebooks/00_setup.ipynb``: jupytext's prefix pairing, ``ipynb,src//py:percent``
+in jupytext.toml), so a learner browsing ``notebooks/`` sees each lesson once.
+For each source, the ``.ipynb`` is regenerated in a temporary copy with
+``jupytext --to ipynb --update`` (which keeps cell ids, so the bytes are stable)
+and compared byte for byte with the committed file. ``jupytext --sync`` is no
+gate (it picks a direction by file time) and neither is ``jupytext --diff``
+(it exits 0 when files differ).
 
     python scripts/check_notebooks.py          report, exit 1 on any problem
     python scripts/check_notebooks.py --fix    regenerate the .ipynb files in place
@@ -25,8 +29,19 @@ ROOT = Path(__file__).resolve().parent.parent
 FOLDERS = ("notebooks", "exercises", "solutions")
 
 
-def sources() -> list[Path]:
-    return sorted(p for folder in FOLDERS for p in (ROOT / folder).glob("*.py"))
+def sources(folders: tuple[str, ...] = FOLDERS, root: Path = ROOT) -> list[Path]:
+    """The jupytext sources: ``<folder>/src/NN_name.py`` for each folder."""
+    return sorted(p for folder in folders for p in (root / folder / "src").glob("*.py"))
+
+
+def paired_notebook(source: Path) -> Path:
+    """``notebooks/src/00_setup.py`` -> ``notebooks/00_setup.ipynb``."""
+    return source.parent.parent / f"{source.stem}.ipynb"
+
+
+def source_of(notebook: Path) -> Path:
+    """``notebooks/00_setup.ipynb`` -> ``notebooks/src/00_setup.py``."""
+    return notebook.parent / "src" / f"{notebook.stem}.py"
 
 
 def stored_outputs(nb_path: Path) -> list[int]:
@@ -36,7 +51,17 @@ def stored_outputs(nb_path: Path) -> list[int]:
 
 
 def regenerate(py_files: list[Path]) -> None:
-    subprocess.run([sys.executable, "-m", "jupytext", "--quiet", "--to", "ipynb", "--update", *map(str, py_files)], check=True)
+    """Write each source's paired .ipynb (the CLI's ``--to ipynb --update --output``, in one process)."""
+    if not py_files:
+        return
+    pairs = [(str(py), str(paired_notebook(py))) for py in py_files]
+    script = (
+        "import sys, json\n"
+        "from jupytext.cli import jupytext\n"
+        "for py, nb in json.loads(sys.argv[1]):\n"
+        "    jupytext(['--quiet', '--to', 'ipynb', '--update', '--output', nb, py])\n"
+    )
+    subprocess.run([sys.executable, "-c", script, json.dumps(pairs)], check=True)
 
 
 def main() -> int:
@@ -54,29 +79,27 @@ def main() -> int:
         shutil.copy(ROOT / "jupytext.toml", tmp_root / "jupytext.toml")
         copies = []
         for py in files:
-            rel = py.relative_to(ROOT)
-            nb = py.with_suffix(".ipynb")
+            rel, nb = py.relative_to(ROOT), paired_notebook(py)
             if not nb.exists():
-                problems.append(f"{rel} has no paired {rel.with_suffix('.ipynb')}")
+                problems.append(f"{rel} has no paired {nb.relative_to(ROOT)}")
                 continue
-            (tmp_root / rel.parent).mkdir(exist_ok=True)
+            (tmp_root / rel.parent).mkdir(parents=True, exist_ok=True)
             shutil.copy(py, tmp_root / rel)
-            shutil.copy(nb, tmp_root / rel.with_suffix(".ipynb"))
+            shutil.copy(nb, tmp_root / nb.relative_to(ROOT))
             copies.append(tmp_root / rel)
             if stored_outputs(nb):
-                problems.append(f"{rel.with_suffix('.ipynb')} has stored outputs in cells {stored_outputs(nb)}")
-        if copies:
-            regenerate(copies)
+                problems.append(f"{nb.relative_to(ROOT)} has stored outputs in cells {stored_outputs(nb)}")
+        regenerate(copies)
         for copy in copies:
-            rel = copy.relative_to(tmp_root).with_suffix(".ipynb")
-            if copy.with_suffix(".ipynb").read_bytes() != (ROOT / rel).read_bytes():
-                problems.append(f"{rel} is out of sync with {rel.with_suffix('.py')}")
-    orphans = [nb for f in FOLDERS for nb in (ROOT / f).glob("*.ipynb") if not nb.with_suffix(".py").exists()]
-    problems += [f"{nb.relative_to(ROOT)} has no .py source" for nb in orphans]
+            rel = paired_notebook(copy).relative_to(tmp_root)
+            if (tmp_root / rel).read_bytes() != (ROOT / rel).read_bytes():
+                problems.append(f"{rel} is out of sync with {copy.relative_to(tmp_root)}")
+    orphans = [nb for f in FOLDERS for nb in (ROOT / f).glob("*.ipynb") if not source_of(nb).exists()]
+    problems += [f"{nb.relative_to(ROOT)} has no source {source_of(nb).relative_to(ROOT)}" for nb in orphans]
     for p in problems:
         print(p, file=sys.stderr)
     if problems:
-        print("Edit the .py file, then run: make notebooks-sync", file=sys.stderr)
+        print("Edit the .py source in src/, then run: make notebooks-sync", file=sys.stderr)
         return 1
     print(f"{len(files)} notebook pairs in sync, no stored outputs")
     return 0

@@ -70,22 +70,24 @@ def exercise_from_solution(text: str, source: str = "<solution>") -> str:
     return "".join(out)
 
 
-def to_ipynb(py_files: list[Path]) -> None:
-    from check_notebooks import regenerate  # the one place that runs jupytext
-
-    if py_files:
-        regenerate(py_files)
-
-
 def generate(out_dir: Path) -> list[Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Write ``out_dir/src/NN_name.py`` from each ``solutions/src/NN_name.py``, then its paired ``out_dir/NN_name.ipynb``."""
+    from check_notebooks import regenerate, sources  # the one place that finds the sources and runs jupytext
+
+    (out_dir / "src").mkdir(parents=True, exist_ok=True)
     written = []
-    for solution in sorted((ROOT / "solutions").glob("*.py")):
-        target = out_dir / solution.name
+    for solution in sources(("solutions",)):
+        target = out_dir / "src" / solution.name
         target.write_text(exercise_from_solution(solution.read_text(encoding="utf-8"), str(solution)), encoding="utf-8")
         written.append(target)
-    to_ipynb(written)
+    regenerate(written)
     return written
+
+
+def _generated_files(folder: Path) -> dict[str, bytes]:
+    """The notebooks and their sources under an exercises folder, by path relative to it."""
+    files = [*folder.glob("*.ipynb"), *folder.glob("src/*.py")]
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in files}
 
 
 def main() -> int:
@@ -103,14 +105,14 @@ def main() -> int:
         for nb in (ROOT / "exercises").glob("*.ipynb"):  # --update keeps the committed cell ids
             shutil.copy(nb, tmp_dir / nb.name)
         generate(tmp_dir)
-        expected = {p.name: p.read_bytes() for p in tmp_dir.iterdir() if p.suffix in {".py", ".ipynb"}}
-    actual = {p.name: p.read_bytes() for p in (ROOT / "exercises").iterdir() if p.suffix in {".py", ".ipynb"}}
+        expected = _generated_files(tmp_dir)
+    actual = _generated_files(ROOT / "exercises")
     problems = [f"exercises/{n} differs from what solutions/ generates" for n in expected if actual.get(n) != expected[n]]
     problems += [f"exercises/{n} has no solution in solutions/" for n in actual if n not in expected]
     for p in problems:
         print(p, file=sys.stderr)
     if problems:
-        print("Edit solutions/*.py (never exercises/), then run: make notebooks-sync", file=sys.stderr)
+        print("Edit solutions/src/*.py (never exercises/), then run: make notebooks-sync", file=sys.stderr)
         return 1
     print(f"exercises/ agrees with solutions/ ({len(expected)} files)")
     return 0

@@ -11,6 +11,19 @@ from zoo_patterns.cards import ModelCard, Provenance, TensorSpec
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def sources(folder: str) -> list[Path]:
+    """The jupytext sources of a folder's notebooks: ``<folder>/src/NN_name.py`` (each pairs with ``<folder>/NN_name.ipynb``)."""
+    return sorted((ROOT / folder / "src").glob("[0-9][0-9]_*.py"))
+
+
+def source(folder: str, name: str) -> Path:
+    """One notebook's source, by its stem (``"00_setup"``) or its number (``"00"``)."""
+    found = [p for p in sources(folder) if name in (p.stem, p.stem[:2])]
+    if len(found) != 1:
+        raise FileNotFoundError(f"{folder}/src/ has {len(found)} sources named {name!r}; expected one")
+    return found[0]
+
+
 def make_card(name: str = "tiny-mlp", **changes) -> ModelCard:
     fields = dict(
         name=name,

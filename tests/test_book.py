@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, source
 
 pytestmark = pytest.mark.serial  # browsers wait on page loads with timeouts: alone on the CPU
 
@@ -152,8 +152,8 @@ def test_lesson_pages_have_their_outputs_the_run_line_and_the_launch_links(site)
 
 def _solution_only_lines(name: str) -> list[str]:
     """Lines of code inside the solution's # BEGIN SOLUTION / # END SOLUTION regions that the exercise does not have."""
-    solution = (ROOT / "solutions" / f"{name}.py").read_text(encoding="utf-8")
-    exercise = (ROOT / "exercises" / f"{name}.py").read_text(encoding="utf-8")
+    solution = source("solutions", name).read_text(encoding="utf-8")
+    exercise = source("exercises", name).read_text(encoding="utf-8")
     exercise_lines = {line.strip() for line in exercise.splitlines()}
     secret = []
     for region in re.findall(r"# BEGIN SOLUTION\n(.*?)# END SOLUTION", solution, re.S):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, run_cli
+from tests.helpers import ROOT, run_cli, source
 
 pytest.importorskip("nbgrader", reason="nbgrader is in the test extra: pip install -e '.[test]'")
 
@@ -82,7 +82,7 @@ def test_released_assignments_hold_no_solution_text(course):
     for name in available:
         released = (course / "release" / name / f"{name}.ipynb").read_text()
         assert "YOUR CODE HERE" in released
-        leaked = [line for line in solution_lines(ROOT / "solutions" / f"{name}.py") if json.dumps(line)[1:-1] in released]
+        leaked = [line for line in solution_lines(source("solutions", name)) if json.dumps(line)[1:-1] in released]
         assert not leaked, f"{name} releases solution text: {leaked[:3]}"
 
 

@@ -4,7 +4,7 @@ import re
 
 import tomllib
 import yaml
-from helpers import ROOT
+from helpers import ROOT, sources
 
 
 def _pins(lines):
@@ -41,7 +41,7 @@ def test_binder_environment_lists_every_dependency():
 
 def test_colab_cell_keeps_colab_torch_and_numpy():
     for folder in ("notebooks", "solutions"):
-        for source in (ROOT / folder).glob("*.py"):
+        for source in sources(folder):
             text = source.read_text()
             assert '"google.colab" in sys.modules' in text, f"{source.name} has no Colab install cell"
             cell = "\n".join(x for x in text.split("# %% [markdown]")[0].splitlines() if not x.lstrip().startswith("#"))

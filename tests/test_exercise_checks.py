@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import exercise_questions
+from helpers import exercise_questions, source, sources
 
 from zoo_patterns.exercises import Incorrect, NotAttempted, PredictionQuestion, Question, ____
 
@@ -1102,7 +1102,7 @@ def test_the_solution_passes(qid, journal, capsys):
 
 # -- review questions ---------------------------------------------------------------------------------------
 ROOT = Path(__file__).resolve().parent.parent
-STEMS = sorted(p.stem for p in (ROOT / "solutions").glob("*.py"))
+STEMS = [p.stem for p in sources("solutions")]
 
 
 def _review(path):
@@ -1115,18 +1115,18 @@ def _review(path):
 
 @pytest.mark.parametrize("stem", STEMS)
 def test_review_questions_end_every_exercise_with_answers_in_the_solution(stem):
-    questions, answers = _review(ROOT / "solutions" / f"{stem}.py")
+    questions, answers = _review(source("solutions", stem))
     assert 3 <= len(questions) <= 5, f"{stem}: {len(questions)} review questions; three to five"
     assert re.findall(r"^# (\d+)\. ", answers, re.M) == questions, f"{stem}: one answer per review question"
     assert answers.lstrip().startswith("# BEGIN SOLUTION"), f"{stem}: the answers must be a solution region"
-    ex_questions, ex_answers = _review(ROOT / "exercises" / f"{stem}.py")
+    ex_questions, ex_answers = _review(source("exercises", stem))
     assert ex_questions == questions and not re.findall(r"^# \d+\. ", ex_answers, re.M), f"{stem}: the exercise shows answers"
 
 
 # -- hints point at sections that exist -------------------------------------------------------------
 def _headings(lesson: str) -> set[str]:
-    source = next((Path(__file__).parents[1] / "notebooks").glob(f"{lesson}_*.py"))
-    return {m.strip() for m in re.findall(r"^# ## (.+)$", source.read_text(), flags=re.M)}
+    text = source("notebooks", lesson).read_text()
+    return {m.strip() for m in re.findall(r"^# ## (.+)$", text, flags=re.M)}
 
 
 def _every_question():

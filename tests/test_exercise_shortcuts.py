@@ -544,7 +544,7 @@ def test_an_exercise_imports_only_questions_and_their_inputs(mod):
     import re
 
     root = Path(__file__).resolve().parent.parent
-    source = next((root / "exercises").glob(f"{mod[2:]}_*.py")).read_text()
+    source = next((root / "exercises" / "src").glob(f"{mod[2:]}_*.py")).read_text()
     imported = {
         name.strip()
         for block in re.findall(rf"from zoo_patterns\.exercises\.{mod} import ([^\n]+)", source)

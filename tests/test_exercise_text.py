@@ -16,10 +16,10 @@ import re
 from pathlib import Path
 
 import pytest
+from helpers import ROOT, source, sources
 
 from zoo_patterns.exercises import PredictionQuestion, Question
 
-ROOT = Path(__file__).resolve().parent.parent
 # Found by these tests in exercises 08-15, which are rewritten in a branch of their own (issue 32): each is
 # expected to fail here until that work is merged, and then to pass (strict: a pass here fails until the line goes).
 PENDING: dict[str, str] = {}  # key -> why, for a known failure waiting on a fix (strict xfail)
@@ -30,7 +30,7 @@ def _pending(request, key: str) -> None:
         request.applymarker(pytest.mark.xfail(strict=True, reason=f"issue 32, exercises 08-15: {PENDING[key]}"))
 
 
-STEMS = sorted(p.stem for p in (ROOT / "solutions").glob("*.py"))
+STEMS = [p.stem for p in sources("solutions")]
 WORDS = {0: "no", 1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
 
 
@@ -50,7 +50,7 @@ def _review_questions(text: str) -> str:
 
 def _visible_before_review(stem: str) -> str:
     """What the exercise notebook shows before its review questions (prompts, starters, printed inputs)."""
-    text = (ROOT / "exercises" / f"{stem}.py").read_text(encoding="utf-8")
+    text = source("exercises", stem).read_text(encoding="utf-8")
     return text[: text.index("# ## Review questions")]
 
 
@@ -61,7 +61,7 @@ def _literals(code: str) -> set[str]:
 def _answer_literals(stem: str) -> set[str]:
     """The string literals of the solutions that the exercise does not already show the learner."""
     shown = _visible_before_review(stem)
-    solution_text = (ROOT / "solutions" / f"{stem}.py").read_text(encoding="utf-8")
+    solution_text = source("solutions", stem).read_text(encoding="utf-8")
     regions = re.findall(r"# BEGIN SOLUTION\n(.*?)# END SOLUTION", solution_text, flags=re.S)
     code = "\n".join([q._solution for q in _questions(stem).values()] + regions[:-1])  # the last region: review answers
     return {lit for lit in _literals(code) if lit not in shown and re.search(r"[A-Za-z0-9]", lit)}
@@ -82,7 +82,7 @@ GIVEAWAYS = {
 @pytest.mark.parametrize("stem", STEMS)
 def test_review_questions_do_not_answer_a_checked_question(stem, request):
     _pending(request, f"review {stem}")
-    review = _review_questions((ROOT / "exercises" / f"{stem}.py").read_text(encoding="utf-8"))
+    review = _review_questions(source("exercises", stem).read_text(encoding="utf-8"))
     flat = re.sub(r"\s*\n#\s*", " ", review)
     leaked = sorted(lit for lit in _answer_literals(stem) if re.search(rf"(?<!\w){re.escape(lit)}(?!\w)", flat))
     assert not leaked, f"{stem}: the review questions state a checked answer: {leaked}"
@@ -104,8 +104,8 @@ STOP = set(
 
 
 def _sections(lesson: str) -> dict[str, str]:
-    source = next((ROOT / "notebooks").glob(f"{lesson}_*.py")).read_text(encoding="utf-8")
-    parts = re.split(r"^# ## (.+)$", source, flags=re.M)
+    text = source("notebooks", lesson).read_text(encoding="utf-8")
+    parts = re.split(r"^# ## (.+)$", text, flags=re.M)
     return {parts[i].strip(): parts[i + 1] for i in range(1, len(parts) - 1, 2)}
 
 
@@ -185,7 +185,7 @@ def test_the_citation_rule_can_fail():
 
 # -- intros say what the notebook asks -------------------------------------------------------------------------
 def _intro(stem: str) -> str:
-    text = (ROOT / "exercises" / f"{stem}.py").read_text(encoding="utf-8")
+    text = source("exercises", stem).read_text(encoding="utf-8")
     start = text.index("# # Exercise")
     return re.sub(r"\s*\n#\s*", " ", text[start : text.index("\n# %%", start)])
 

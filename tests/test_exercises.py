@@ -4,7 +4,7 @@ import importlib.util
 import json
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, sources
 
 from zoo_patterns.exercises import CheckFailed, Incorrect, NotAttempted, Question, ____, expect
 
@@ -111,8 +111,8 @@ def test_exercise_has_the_same_check_cells_as_its_solution(solution):
 
 
 def test_every_lesson_has_an_exercise():
-    lessons = {p.stem for p in (ROOT / "notebooks").glob("*.py")}
-    assert lessons == {p.stem for p in (ROOT / "solutions").glob("*.py")}
+    lessons = {p.stem for p in sources("notebooks")}
+    assert lessons == {p.stem for p in sources("solutions")}
 
 
 def test_exception_name_reads_ipython_tracebacks():

@@ -2,7 +2,7 @@
 
 A learner who reads "see `zoo_patterns/loader/verify.py`" or "(facts in HUBS.md)" and finds no such
 file has been sent nowhere (issue 31). Three kinds of reference are checked, in
-`notebooks/*.py`, `solutions/*.py`, `exercises/*.py`, `docs/**/*.md`, `README.md` and every module
+`notebooks/src/*.py`, `solutions/src/*.py`, `exercises/src/*.py`, `docs/**/*.md`, `README.md` and every module
 of `zoo_patterns/` (its docstrings and comments):
 
 - a relative markdown link, `[text](../docs/glossary.md#term)`: the target, resolved from the
@@ -26,13 +26,13 @@ import re
 from pathlib import Path
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, sources
 
 SCANNED = sorted(
     {
-        *ROOT.glob("notebooks/[0-9][0-9]_*.py"),
-        *ROOT.glob("solutions/[0-9][0-9]_*.py"),
-        *ROOT.glob("exercises/[0-9][0-9]_*.py"),
+        *sources("notebooks"),
+        *sources("solutions"),
+        *sources("exercises"),
         *ROOT.glob("docs/**/*.md"),
         ROOT / "README.md",
         *ROOT.glob("zoo_patterns/**/*.py"),
@@ -76,9 +76,15 @@ def _module_exists(dotted: str) -> bool:
     return True
 
 
+def _link_base(path: Path) -> Path:
+    """Where a file's relative links start: a notebook's source in `src/` links from its notebook's folder."""
+    notebook_source = path.parent.name == "src" and path.parent.parent.name in {"notebooks", "solutions", "exercises"}
+    return path.parent.parent if notebook_source else path.parent
+
+
 def missing_references(path: Path) -> list[tuple[int, str]]:
     """(line number, reference) for every named file or module that does not exist."""
-    missing = []
+    missing, base = [], _link_base(path)
     markdown = path.suffix == ".md"
     for number, line in enumerate(path.read_text().splitlines(), start=1):
         prose = markdown or line.lstrip().startswith("#")  # a .py file's links live in its markdown (comment) lines
@@ -88,7 +94,7 @@ def missing_references(path: Path) -> list[tuple[int, str]]:
             target = target.split("#", 1)[0]
             if not re.fullmatch(r"[\w./-]+", target) or not re.search(r"[./]", target):
                 continue  # not a path: code such as `models[name](x)` in a comment
-            if target and not _exists_path(target, path.parent):
+            if target and not _exists_path(target, base):
                 missing.append((number, target))
         for token in BACKTICK.findall(line):
             token = token.rstrip(".,:;)")
@@ -106,7 +112,7 @@ def missing_references(path: Path) -> list[tuple[int, str]]:
         for name in MD_NAME.findall(line):
             if "/" in name and name.split("/", 1)[0] not in TOP_LEVEL | {"..", "."}:
                 continue  # a template such as `out/README.md`, where `out` is an argument
-            bases = (path.parent, ROOT, ROOT / "docs")
+            bases = (base, ROOT, ROOT / "docs")
             if any(_exists_path(name, base) for base in bases):
                 continue
             if "/" not in name and name in ALL_MD_NAMES:
@@ -156,3 +162,13 @@ def test_the_checker_finds_planted_references(tmp_path):
         "zoo_patterns/loader/no_such_module.py",
         "zoo_patterns/registry.py",
     }
+
+
+def test_a_sources_links_start_from_its_notebooks_folder(tmp_path):
+    """`notebooks/src/NN.py` is the source of `notebooks/NN.ipynb`: its links are read where the notebook is."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "glossary.md").write_text("x")
+    source = tmp_path / "notebooks" / "src" / "01_x.py"
+    source.parent.mkdir(parents=True)
+    source.write_text("# the [glossary](../docs/glossary.md) and [a sibling](../../docs/glossary.md)\n")
+    assert [ref for _, ref in missing_references(source)] == ["../../docs/glossary.md"]

@@ -3,7 +3,7 @@
 `try: f() except SomeError: print(...)` passes silently on the day `f` stops raising, so the
 lesson goes on teaching an error that no longer exists. Lessons and solutions show errors with
 `with zp.expect_error(SomeError) as caught:`, which fails the cell when nothing is raised. This
-test reads every `notebooks/*.py` and `solutions/*.py` (the jupytext sources) as Python and
+test reads every `notebooks/src/*.py` and `solutions/src/*.py` (the jupytext sources) as Python and
 fails, naming file and line, on any `try`/`except` that gives no such guarantee.
 
 A `try` inside a function or class is the program's own error handling (a view model that turns
@@ -26,9 +26,9 @@ import ast
 from pathlib import Path
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, sources
 
-SOURCES = sorted([*(ROOT / "notebooks").glob("[0-9][0-9]_*.py"), *(ROOT / "solutions").glob("[0-9][0-9]_*.py")])
+SOURCES = [*sources("notebooks"), *sources("solutions")]
 
 # Lessons whose silent try/except another helper fixes in parallel (issue 31: s31b owns 04 and 08,
 # s31c owns 10, 11 and 12). Checked like every other file, and expected to fail on this branch only:

@@ -9,9 +9,9 @@ every anchor a lesson links to exists.
 import re
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, sources
 
-LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
+LESSONS = sources("notebooks")
 GLOSSARY = ROOT / "docs" / "glossary.md"
 
 

@@ -27,7 +27,7 @@ def test_gate_catches_an_edited_source_and_stored_outputs(tmp_path):
     gate = [sys.executable, "scripts/check_notebooks.py"]
     assert subprocess.run(gate, cwd=repo, capture_output=True).returncode == 0
 
-    source = repo / "notebooks" / "00_setup.py"
+    source = repo / "notebooks" / "src" / "00_setup.py"
     source.write_text(source.read_text() + "\n# %%\nprint('new cell')\n")
     result = subprocess.run(gate, cwd=repo, capture_output=True, text=True)
     assert result.returncode == 1 and "out of sync" in result.stderr
