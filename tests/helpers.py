@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,14 @@ from pathlib import Path
 from zoo_patterns.cards import ModelCard, Provenance, TensorSpec
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@functools.cache
+def tracked_files() -> frozenset[str]:
+    """The repository's files as git knows them, relative to its root (not the .venv, build/ or node_modules/ a
+    checkout grows): a new file counts once it is `git add`-ed."""
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return frozenset(listed.split("\0")) - {""}
 
 
 def sources(folder: str) -> list[Path]:

@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, source, sources
+from helpers import source, sources, tracked_files
 
 from zoo_patterns.exercises import PredictionQuestion, Question
 
@@ -167,7 +167,7 @@ CITED = re.compile(r"(?<![\w/.])((?:[\w.-]+/)+[\w.-]+\.(?:py|md|json|toml|txt|cf
 @pytest.mark.parametrize("stem", STEMS)
 def test_hints_cite_only_files_in_the_repository(stem, request):
     _pending(request, f"cites {stem}")
-    tracked = {p.relative_to(ROOT).as_posix() for p in ROOT.rglob("*") if p.is_file() and ".git" not in p.parts}
+    tracked = tracked_files()
     names = {Path(p).name for p in tracked}
     for name, q in _questions(stem).items():
         for text in q._hints:
