@@ -523,6 +523,15 @@ def test_a_prediction_corrected_after_the_runs_is_scored_as_first_committed(qid,
     assert q.check() is True
 
 
+def test_the_runs_are_made_once_and_check_scores_the_runs_predict_showed(journal, capsys):
+    runs = iter([{"a": 1}, {"a": 2}])  # a second run would disagree with the first
+    q = PredictionQuestion("q9", "ex99", ["a"], lambda: next(runs), shape="'a': int", keys_are="keys",
+                           value_ok=lambda v: isinstance(v, int), value_rule="ints", ask="", hints=["-"], solution="-")  # fmt: skip
+    assert q.predict({"a": 1}) == {"a": 1}
+    q._measure()["a"] = 5  # a caller's copy: the kept runs do not change
+    assert q.check() is True and q._measure() == {"a": 1}
+
+
 def test_the_journal_keeps_keys_that_are_tuples_and_values_that_are_bools(journal, capsys):
     from zoo_patterns.exercises.ex04 import q3
 

@@ -207,18 +207,26 @@ class PredictionQuestion(Question):
 
     ``keys`` are what the learner predicts an outcome for (a list, or a function returning one);
     ``measure()`` runs the real thing and returns ``{key: outcome}``. A wrong first prediction is told how many outcomes differ, never which values are right.
+    The runs take no input from the learner, so they are made once per kernel and kept: ``check()`` after
+    ``predict()`` scores the very runs the learner was shown, and does not wait for them again.
     """
 
     def __init__(self, name: str, exercise: str, keys, measure: Callable[[], dict], *, shape: str, keys_are: str,
                  value_ok: Callable[[Any], bool], value_rule: str, ask: str, hints: Sequence[str], solution: str):  # fmt: skip
         super().__init__(name, self._score, hints, solution)
-        self.exercise, self._keys, self._measure = exercise, keys, measure
+        self.exercise, self._keys, self._run, self._runs = exercise, keys, measure, None
         self.shape, self.keys_are, self.value_ok, self.value_rule, self.ask = shape, keys_are, value_ok, value_rule, ask
 
     @property
     def keys(self) -> list:
         """What the learner predicts an outcome for (``keys`` may be a function, for keys that need the zoo)."""
         return list(self._keys() if callable(self._keys) else self._keys)
+
+    def _measure(self) -> dict:
+        """The runs' outcomes, made on first use (a copy, so a caller cannot change the kept ones)."""
+        if self._runs is None:
+            self._runs = dict(self._run())
+        return dict(self._runs)
 
     @property
     def journal_key(self) -> str:
