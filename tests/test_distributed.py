@@ -90,9 +90,9 @@ def test_the_output_is_a_loadable_model_with_a_card_naming_parent_plan_and_world
     assert net.head.out_features == 10 and card.num_params == sum(p.numel() for p in net.parameters())
 
 
-@pytest.mark.parametrize("plan,epochs", [("frozen", "20"), ("partial", "1")])
-def test_minilm_with_a_new_head_has_the_same_parity(tmp_path, plan, epochs):
-    args = ("--model", "minilm-l6", "--plan", plan, "--epochs", epochs, "--batch-size", "32")
+def test_minilm_with_a_new_head_has_the_same_parity(tmp_path):
+    """The partial plan on the transformer, 1 process against 2; the digits tests above cover the frozen plan."""
+    args = ("--model", "minilm-l6", "--plan", "partial", "--epochs", "1", "--batch-size", "32")
     runs = {n: torchrun(tmp_path / f"n{n}", *args, nproc=n) for n in (1, 2)}
     for run in runs.values():
         assert run.returncode == 0, run.stderr[-3000:]
@@ -100,15 +100,10 @@ def test_minilm_with_a_new_head_has_the_same_parity(tmp_path, plan, epochs):
     assert runs[2].results[0]["accuracy"] > 0.8
 
 
-def test_batchnorm_statistics_break_parity_for_the_full_plan_and_frozen_statistics_restore_it(tmp_path):
-    diffs = {}
-    for bn in ("local", "frozen"):
-        for n in (1, 2):
-            run = torchrun(tmp_path / f"{bn}{n}", *DIGITS, "--plan", "full", "--bn", bn, nproc=n)
-            assert run.returncode == 0, run.stderr[-3000:]
-        diffs[bn] = max_diff(weights(tmp_path / f"{bn}1"), weights(tmp_path / f"{bn}2"))
-    assert diffs["local"] > 1e-3, "per-rank BatchNorm statistics must make the runs differ"
-    assert diffs["frozen"] <= 1e-5
+# That the full plan's BatchNorm statistics break parity (--bn local) and frozen statistics restore it
+# (--bn frozen) is measured by exercise 14's question 3: its runs are torchrun jobs of this script on
+# 1 and 2 processes, and solution 14's check (and tests/test_exercise_checks.py) fails if they stop
+# coming out "differ" and "same".
 
 
 @pytest.mark.parametrize(
