@@ -95,13 +95,24 @@ def cache_dir_for(environ):
 FRAMEWORKS = ("torch", "tensorflow", "mxnet", "transformers")
 
 
+def _findable(name: str) -> bool:
+    try:
+        md.version(name)
+    except Exception:  # broken metadata can raise more than PackageNotFoundError
+        return False
+    return True
+
+
 def _names_to_try() -> list[str]:
     """The four frameworks, three other installed distributions and a name that is not installed, drawn fresh each call."""
     import random
     import secrets
 
     installed = sorted({d.metadata["Name"] for d in md.distributions() if d.metadata["Name"]} - set(FRAMEWORKS))
-    return [*FRAMEWORKS, *random.SystemRandom().sample(installed, 3), f"no-such-package-{secrets.token_hex(4)}"]
+    while True:  # a name whose metadata md.version cannot find (broken metadata) has no right answer: draw again
+        others = random.SystemRandom().sample(installed, 3)
+        if all(_findable(n) for n in others):
+            return [*FRAMEWORKS, *others, f"no-such-package-{secrets.token_hex(4)}"]
 
 
 def _check_versions(fn) -> None:

@@ -30,9 +30,11 @@ def _files(folder: Path) -> dict[str, tuple[str, bytes, int, str]]:
         "empty, with the empty file's hash": (b"", 0, hashlib.sha256(b"").hexdigest()),
         "intact, but the expected size is wrong": (data, len(data) + 1, sha),
     }
+    names: set[str] = set()
+    while len(names) < len(cases):  # distinct: two equal draws would write one file over the other
+        names.add(f"{secrets.token_hex(4)}.bin")
     files = {}
-    for case, (content, size, digest) in cases.items():
-        name = f"{secrets.token_hex(4)}.bin"
+    for (case, (content, size, digest)), name in zip(cases.items(), names, strict=True):
         (folder / name).write_bytes(content)
         files[case] = (name, content, size, digest)
     return files

@@ -9,12 +9,16 @@ import numpy as np
 from . import PredictionQuestion, Question, expect
 
 
-def _unseen_cnn():
-    """A DigitsCNN of a width, hidden size and class count drawn fresh each call."""
+def _unseen_cnn(zoo_hidden: int):
+    """A DigitsCNN of a width, hidden size and class count drawn fresh each call.
+
+    Its hidden size is never ``zoo_hidden``, the zoo network's, so that a head typed with the lesson's width fails here.
+    """
     from ..models.torch_digits import DigitsCNN
 
     rng = np.random.default_rng()
-    return DigitsCNN(num_classes=int(rng.integers(2, 9)), width=int(rng.integers(4, 12)), hidden=int(rng.integers(20, 90)))
+    hidden = int(rng.choice([h for h in range(20, 90) if h != zoo_hidden]))
+    return DigitsCNN(num_classes=int(rng.integers(2, 9)), width=int(rng.integers(4, 12)), hidden=hidden)
 
 
 def _check_head(replace_head) -> None:
@@ -24,7 +28,8 @@ def _check_head(replace_head) -> None:
 
     expect(callable(replace_head), f"expected a function replace_head(net, num_classes), got {type(replace_head).__name__}.")
     rng = np.random.default_rng()
-    for net, classes in ((load("digits-cnn-torch", progress=False), 10), (_unseen_cnn(), int(rng.integers(11, 40)))):
+    zoo_net = load("digits-cnn-torch", progress=False)
+    for net, classes in ((zoo_net, 10), (_unseen_cnn(zoo_net.head.in_features), int(rng.integers(11, 40)))):
         backbone = {k: v.clone() for k, v in net.backbone.state_dict().items()}
         width = net.head.in_features
         out = replace_head(net, classes)
@@ -82,8 +87,12 @@ def _check_frozen(freeze_all_but_last) -> None:
     zoo_net = load("digits-cnn-torch", progress=False)
     cases = [(zoo_net, {"backbone.8.weight", "backbone.8.bias", "head.weight", "head.bias"}), _unseen_mlp()]
     for number, (net, want) in enumerate(cases):
-        for p in net.parameters():
-            p.requires_grad = bool(np.random.default_rng().integers(2))  # whatever state the network was left in
+        rng = np.random.default_rng()
+        while True:  # whatever state the network was left in, but not already the answer: doing nothing must fail
+            for p in net.parameters():
+                p.requires_grad = bool(rng.integers(2))
+            if {name for name, p in net.named_parameters() if p.requires_grad} != want:
+                break
         freeze_all_but_last(net)
         trainable = {name for name, p in net.named_parameters() if p.requires_grad}
         where = "the zoo's digits CNN" if number == 0 else "a network the check built, of another depth"
