@@ -332,6 +332,14 @@ def _helper_keeps_docstring(b: Broken):
     )
 
 
+def _not_installed(top: str):
+    def apply(b: Broken):
+        find_spec = importlib.util.find_spec
+        b.mp.setattr(importlib.util, "find_spec", lambda name, *a: None if name == top else find_spec(name, *a))
+
+    return apply
+
+
 def _register_adamw(b: Broken):
     mx = mxnet()
     b.mp.setitem(mx.optimizer.Optimizer.opt_registry, "adamw", mx.optimizer.Adam)
@@ -695,6 +703,12 @@ MUTATIONS = [
         lambda b: b.edit(HUB, "weights_only: bool = False,\n) -> dict", "weights_only: bool = True,\n) -> dict").redefine(
             "torch.hub", "load_state_dict_from_url"
         ),
+    ),
+    E(
+        "test_tensorflow_hub_uses_a_folder_that_exists_and_downloads_into_a_tmp_folder_under_a_lock",
+        "not-installed",
+        "tensorflow_hub is not installed (the test must fail, not skip)",
+        _not_installed("tensorflow_hub"),
     ),
     E(
         "test_tensorflow_hub_uses_a_folder_that_exists_and_downloads_into_a_tmp_folder_under_a_lock",

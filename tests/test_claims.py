@@ -7,6 +7,9 @@ docstring of each test names the lesson (or doc) that makes the claim.
 
 Sources are read from the installed packages (`importlib.util.find_spec`), never from a copy, so
 a test reads whatever release the environment holds.
+
+Each test here has been seen failing: `python scripts/mutate_claims.py` breaks every claim once
+(in the test process only) and checks that the test backing it fails; add a mutation there for a new test.
 """
 
 from __future__ import annotations

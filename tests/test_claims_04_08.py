@@ -6,6 +6,9 @@ function for every claim that the lessons do not measure in a cell. Each test he
 function's source (or calls it) and fails when a release changes the behaviour, so the lesson's
 sentence is corrected rather than left wrong. Sources are read with ``ast`` from the installed
 files, without importing TensorFlow or MXNet where that is not needed.
+
+Each test here has been seen failing: `python scripts/mutate_claims.py` breaks every claim once
+(in the test process only) and checks that the test backing it fails; add a mutation there for a new test.
 """
 
 from __future__ import annotations
@@ -29,8 +32,8 @@ def task():
 def module_file(package: str, *parts: str) -> Path:
     """The installed file of ``package/parts...`` (``find_spec`` of a top-level name imports nothing)."""
     spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        pytest.skip(f"{package} is not installed")
+    if spec is None or not spec.submodule_search_locations:  # a failure, not a skip: `make install` installs them all
+        pytest.fail(f"{package} is not installed, so the lesson's claim about it cannot be checked; pip install -e '.[all]'")
     return Path(spec.submodule_search_locations[0], *parts)
 
 

@@ -4,6 +4,9 @@ Each test names the lesson sentence it stands behind. A test calls the library (
 fails when a new release stops doing what the lesson says. The lessons' hand-written mechanisms (channel
 pruning, the counterfactual flip rate and bootstrap, the WEAT p-value) are checked here too, without the
 zoo, against the package functions they are asserted equal to in the lessons.
+
+Each test here has been seen failing: `python scripts/mutate_claims.py` breaks every claim once
+(in the test process only) and checks that the test backing it fails; add a mutation there for a new test.
 """
 
 from __future__ import annotations
