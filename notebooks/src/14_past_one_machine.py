@@ -368,11 +368,13 @@ assert "world-size-2" in card.tags and net.head.out_features == 10
 # | MXNet Gluon | `gluon.Trainer(..., kvstore="dist_sync")`, gradients pushed to parameter servers | the MXNet repository's `tools/launch.py` (scheduler, servers, workers; not in the pip wheel) |
 # | Hugging Face | `accelerate` wraps the same `torch.distributed` (and DeepSpeed, FSDP) | `accelerate launch` |
 #
-# The first two rows' Keras and MXNet names are in the installed libraries (`tests/test_claims.py`
+# The Keras and MXNet rows are checked in the installed libraries (`tests/test_claims.py`
 # checks that `keras.distribution.DataParallel`, `tf.distribute.MirroredStrategy` and
 # `MultiWorkerMirroredStrategy` exist, that Keras's TensorFlow distribution backend is marked a
-# prototype "DO NOT USE" while its JAX one is complete, and that MXNet's kvstore documents
-# `dist_sync`). `accelerate` is not installed here, so its row is not checked.
+# prototype "DO NOT USE" while its JAX one is complete, and that Gluon's `Trainer` hands
+# `"dist_sync"` to `mxnet/model.py`, `_create_kvstore`, which makes a distributed kvstore that
+# applies the updates itself, even for one device). `accelerate` is not installed here, so its row
+# is not checked.
 #
 # ## Summary
 #

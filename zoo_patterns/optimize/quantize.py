@@ -34,7 +34,8 @@ def torch_dynamic_int8(module):
     from torch import nn
 
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # torch.ao.quantization is deprecated, still the stock way
+        # torch.ao.quantization is deprecated, still the stock way: that warning only, others still show
+        warnings.filterwarnings("ignore", message="torch.ao.quantization is deprecated", category=DeprecationWarning)
         warnings.filterwarnings("ignore", message=".*quantize_per_tensor.*")
         return torch.ao.quantization.quantize_dynamic(copy.deepcopy(module).cpu().eval(), {nn.Linear}, dtype=torch.qint8)
 
