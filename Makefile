@@ -13,7 +13,7 @@ PORT   ?= 8888
 PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
              --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
-.PHONY: help lab app test test-colab flakes flakes-distributed unit lesson bench zoo notebooks-sync doctor clean classroom book
+.PHONY: help lab app test test-colab flakes flakes-distributed mutants unit lesson bench zoo notebooks-sync doctor clean classroom book
 
 help:
 	@echo "make lab          start JupyterLab on the lessons (installs on first run)"
@@ -23,6 +23,7 @@ help:
 	@echo "make lesson N=01  run one lesson, its solution and its exercise under nbval"
 	@echo "make flakes N=5   run every notebook that asserts a timing N times, in .venv and .venv-colab"
 	@echo "make flakes-distributed N=30  lesson 14's torchrun jobs N times each beside a busy CPU; count failures"
+	@echo "make mutants      break each library claim the lessons cite, once, and check its test fails"
 	@echo "make bench        run the benchmarks (ratios measured side by side)"
 	@echo "make doctor       say what is installed and what is missing"
 	@echo "make classroom ROSTER=roster.csv  a JupyterHub lab for a class on this machine (root; docs/teaching.md)"
@@ -138,6 +139,10 @@ flakes: zoo $(COLAB_STAMP)
 # beside one busy process standing in for the suite's other worker (scripts/torchrun_flakes.py).
 flakes-distributed: zoo
 	$(PY) scripts/torchrun_flakes.py --jobs $(N)
+
+# Break each claim the claims tests stand behind (inside the test process only) and check its test fails.
+mutants: $(STAMP)
+	$(PY) scripts/mutate_claims.py
 
 unit: $(STAMP)
 	$(PY) -m pytest tests
