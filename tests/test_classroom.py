@@ -135,7 +135,8 @@ def test_hub_settings_point_every_client_at_the_mirror_and_the_link_pulls_the_co
 
     settings = hub_settings({"ada": "teacher", "bo": "student"}, tmp_path, zoo=tmp_path / "zoo", mirror_port=9999)
     env = settings["environment"]
-    assert env["HF_ENDPOINT"] == env["ZOO_PATTERNS_ZOO"] == "http://127.0.0.1:9999"
+    assert env["HF_ENDPOINT"] == env["ZOO_PATTERNS_MIRROR"] == "http://127.0.0.1:9999"
+    assert env["ZOO_PATTERNS_ZOO"] == str((tmp_path / "zoo").resolve())  # the folder the mirror serves: the lessons read it
     assert env["MXNET_GLUON_REPO"] == "http://127.0.0.1:9999/mxnet/"
     assert settings["teachers"] == ["ada"] and settings["students"] == ["bo"]
     link = pull_link(settings, "http://lab:8000/", "notebooks/04_layered_loader.ipynb")
