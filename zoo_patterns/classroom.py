@@ -514,6 +514,10 @@ def prepare_hub(roster: dict[str, str], data: str | Path, **options) -> tuple[di
     return settings, passwords
 
 
+class _Stopped(Exception):
+    """SIGTERM reached ``run_hub``."""
+
+
 def run_hub(settings: dict) -> int:
     """Run the proxy, then JupyterHub, in the foreground; Ctrl-C or SIGTERM stops both (the hub stops
     the mirror and every student's server first).
@@ -540,7 +544,8 @@ def run_hub(settings: dict) -> int:
     )
     children = [proxy]
 
-    def stop(signum=None, frame=None):
+    def stop():
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # stopping already: a second SIGTERM must not cut it short
         for child in reversed(children):  # the hub first: it stops the servers and the mirror
             if child.poll() is None:
                 child.terminate()
@@ -549,7 +554,13 @@ def run_hub(settings: dict) -> int:
                 except subprocess.TimeoutExpired:
                     child.kill()
 
-    signal.signal(signal.SIGTERM, lambda signum, frame: stop())
+    def on_sigterm(signum, frame):
+        # Stop in `finally`, not here: this handler interrupts the main thread inside hub.wait(), which
+        # holds the hub's wait lock, so a wait(timeout=...) here could never reap the hub and sat out the
+        # whole timeout (a 60 s stop, measured) before it went on to the proxy.
+        raise _Stopped
+
+    signal.signal(signal.SIGTERM, on_sigterm)
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -564,6 +575,8 @@ def run_hub(settings: dict) -> int:
         return hub.wait()
     except KeyboardInterrupt:  # the terminal sent SIGINT to the hub and the proxy too
         return children[-1].wait()
+    except _Stopped:
+        return 0  # `finally` stops the hub, then the proxy
     finally:
         stop()
 
