@@ -185,3 +185,66 @@ def test_closed_to_others_names_the_folder_that_keeps_students_out():
         assert closed_to_others(python) == python
     finally:
         shutil.rmtree(top)
+
+
+STAND_IN = '''#!{python}
+"""A stand-in for {what}: writes its pid, then, on SIGTERM, writes 'stopped' and exits."""
+import os, signal, socket, sys, time
+from pathlib import Path
+
+marks = Path({marks!r})
+signal.signal(signal.SIGTERM, lambda *_: (marks.joinpath("{what}-stopped").write_text("1"), sys.exit(0)))
+if "--api-port" in sys.argv:  # the proxy: `classroom hub` waits for its API port
+    server = socket.create_server(("127.0.0.1", int(sys.argv[sys.argv.index("--api-port") + 1])))
+marks.joinpath("{what}-pid").write_text(str(os.getpid()))
+while True:
+    time.sleep(0.1)
+'''
+
+
+def test_sigterm_stops_the_hub_then_the_proxy_in_seconds(tmp_path):
+    """``run_hub`` on SIGTERM: the hub first, then the proxy, each by SIGTERM, and no 60 s wait.
+
+    Stand-ins replace JupyterHub and configurable-http-proxy (no root, no node). The handler once waited
+    for the hub inside the main thread's own wait for it, which cannot reap it: every stop took 60 s.
+    """
+    import socket
+    import time
+
+    scripts = {}
+    for what in ("proxy", "hub"):
+        scripts[what] = tmp_path / what
+        scripts[what].write_text(STAND_IN.format(python=sys.executable, what=what, marks=str(tmp_path)))
+        scripts[what].chmod(0o755)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings = {"data": str(tmp_path), "proxy": str(scripts["proxy"]), "python": str(scripts["hub"])}
+    settings |= {"host": "127.0.0.1", "port": 1, "proxy_api_port": port, "hub_port": 2}
+    (tmp_path / "settings.json").write_text(json.dumps(settings))
+    code = f"import json, sys; from zoo_patterns import classroom; sys.exit(classroom.run_hub(json.load(open({str(tmp_path / 'settings.json')!r}))))"
+    command = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 120
+        while not (tmp_path / "hub-pid").exists():
+            assert command.poll() is None and time.monotonic() < deadline, "the stand-in hub never started"
+            time.sleep(0.1)
+        started = time.monotonic()
+        command.terminate()
+        assert command.wait(timeout=50) == 0  # the 60 s wait, had it happened, would time out here
+        stopped = time.monotonic() - started
+    finally:
+        command.kill()
+        for pid_file in tmp_path.glob("*-pid"):  # a failed run leaves no stand-in behind (only ours: by its command line)
+            pid = int(pid_file.read_text())
+            try:
+                if str(tmp_path) in Path(f"/proc/{pid}/cmdline").read_text():
+                    os.kill(pid, 9)
+            except (FileNotFoundError, ProcessLookupError):
+                pass
+    assert (tmp_path / "hub-stopped").exists() and (tmp_path / "proxy-stopped").exists()
+    assert (tmp_path / "hub-stopped").stat().st_mtime <= (tmp_path / "proxy-stopped").stat().st_mtime
+    for what in ("hub", "proxy"):
+        pid = int((tmp_path / f"{what}-pid").read_text())
+        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+    print(f"classroom hub stand-ins stopped in {stopped:.1f} s")
