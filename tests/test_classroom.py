@@ -187,6 +187,40 @@ def test_closed_to_others_names_the_folder_that_keeps_students_out():
         shutil.rmtree(top)
 
 
+def test_the_hub_refuses_a_zoo_that_students_cannot_read(tmp_path, monkeypatch):
+    """Students' lessons read the zoo folder (ZOO_PATTERNS_ZOO), so a zoo under root's 0700 home is refused
+    before any account is made, in one line that says where to build it instead."""
+    import tempfile
+
+    from zoo_patterns import classroom
+
+    real = classroom.closed_to_others
+    top = Path(tempfile.mkdtemp(dir="/tmp"))  # pytest's own tmp folders are closed to others
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    monkeypatch.setattr(shutil, "which", lambda tool: "/usr/sbin/" + tool)
+    monkeypatch.setattr(classroom, "install_proxy", lambda: tmp_path / "configurable-http-proxy")
+    monkeypatch.setattr(classroom, "closed_to_others", lambda path: real(path) if str(path).startswith(str(top)) else None)
+
+    def no_accounts(*args):
+        raise AssertionError("accounts made")
+
+    monkeypatch.setattr(classroom, "make_accounts", no_accounts)
+    try:
+        top.chmod(0o755)
+        zoo = top / "closed" / "zoo"
+        zoo.mkdir(parents=True)
+        (zoo / "index.json").write_text("{}")
+        (top / "closed").chmod(0o700)
+        with pytest.raises(classroom.ClassroomError, match="cannot enter .*closed; build the zoo where every") as caught:
+            classroom.prepare_hub({"ada": "teacher"}, tmp_path / "hub", zoo=zoo)
+        assert "\n" not in str(caught.value) and "ZOO_PATTERNS_ZOO=/srv/zoo-patterns/zoo" in str(caught.value)
+        (top / "closed").chmod(0o711)  # others may enter: the check passes, and the next step makes the accounts
+        with pytest.raises(AssertionError, match="accounts made"):
+            classroom.prepare_hub({"ada": "teacher"}, tmp_path / "hub", zoo=zoo)
+    finally:
+        shutil.rmtree(top)
+
+
 STAND_IN = '''#!{python}
 """A stand-in for {what}: writes its pid, then, on SIGTERM, writes 'stopped' and exits."""
 import os, signal, socket, sys, time
