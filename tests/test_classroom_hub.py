@@ -220,7 +220,7 @@ def course_repository(data: Path) -> tuple[subprocess.Popen, str]:
 def lab():
     if os.environ.get("ZOO_PATTERNS_HUB_TEST") != "1" and os.environ.get("ZOO_PATTERNS_REQUIRE_HUB") != "1":
         pytest.skip(
-            "classroom hub test not run: it makes Unix accounts and starts a JupyterHub (about 6 min, as root); "
+            "classroom hub test not run: it makes Unix accounts and starts a JupyterHub (about 2 min on a lightly loaded 2-core machine, as root); "
             "ZOO_PATTERNS_HUB_TEST=1 runs it"
         )
     if MISSING:
