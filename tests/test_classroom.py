@@ -135,7 +135,8 @@ def test_hub_settings_point_every_client_at_the_mirror_and_the_link_pulls_the_co
 
     settings = hub_settings({"ada": "teacher", "bo": "student"}, tmp_path, zoo=tmp_path / "zoo", mirror_port=9999)
     env = settings["environment"]
-    assert env["HF_ENDPOINT"] == env["ZOO_PATTERNS_ZOO"] == "http://127.0.0.1:9999"
+    assert env["HF_ENDPOINT"] == env["ZOO_PATTERNS_MIRROR"] == "http://127.0.0.1:9999"
+    assert env["ZOO_PATTERNS_ZOO"] == str((tmp_path / "zoo").resolve())  # the folder the mirror serves: the lessons read it
     assert env["MXNET_GLUON_REPO"] == "http://127.0.0.1:9999/mxnet/"
     assert settings["teachers"] == ["ada"] and settings["students"] == ["bo"]
     link = pull_link(settings, "http://lab:8000/", "notebooks/04_layered_loader.ipynb")
@@ -184,3 +185,100 @@ def test_closed_to_others_names_the_folder_that_keeps_students_out():
         assert closed_to_others(python) == python
     finally:
         shutil.rmtree(top)
+
+
+def test_the_hub_refuses_a_zoo_that_students_cannot_read(tmp_path, monkeypatch):
+    """Students' lessons read the zoo folder (ZOO_PATTERNS_ZOO), so a zoo under root's 0700 home is refused
+    before any account is made, in one line that says where to build it instead."""
+    import tempfile
+
+    from zoo_patterns import classroom
+
+    real = classroom.closed_to_others
+    top = Path(tempfile.mkdtemp(dir="/tmp"))  # pytest's own tmp folders are closed to others
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    monkeypatch.setattr(shutil, "which", lambda tool: "/usr/sbin/" + tool)
+    monkeypatch.setattr(classroom, "install_proxy", lambda: tmp_path / "configurable-http-proxy")
+    monkeypatch.setattr(classroom, "closed_to_others", lambda path: real(path) if str(path).startswith(str(top)) else None)
+
+    def no_accounts(*args):
+        raise AssertionError("accounts made")
+
+    monkeypatch.setattr(classroom, "make_accounts", no_accounts)
+    try:
+        top.chmod(0o755)
+        zoo = top / "closed" / "zoo"
+        zoo.mkdir(parents=True)
+        (zoo / "index.json").write_text("{}")
+        (top / "closed").chmod(0o700)
+        with pytest.raises(classroom.ClassroomError, match="cannot enter .*closed; build the zoo where every") as caught:
+            classroom.prepare_hub({"ada": "teacher"}, tmp_path / "hub", zoo=zoo)
+        assert "\n" not in str(caught.value) and "ZOO_PATTERNS_ZOO=/srv/zoo-patterns/zoo" in str(caught.value)
+        (top / "closed").chmod(0o711)  # others may enter: the check passes, and the next step makes the accounts
+        with pytest.raises(AssertionError, match="accounts made"):
+            classroom.prepare_hub({"ada": "teacher"}, tmp_path / "hub", zoo=zoo)
+    finally:
+        shutil.rmtree(top)
+
+
+STAND_IN = '''#!{python}
+"""A stand-in for {what}: writes its pid, then, on SIGTERM, writes 'stopped' and exits."""
+import os, signal, socket, sys, time
+from pathlib import Path
+
+marks = Path({marks!r})
+signal.signal(signal.SIGTERM, lambda *_: (marks.joinpath("{what}-stopped").write_text("1"), sys.exit(0)))
+if "--api-port" in sys.argv:  # the proxy: `classroom hub` waits for its API port
+    server = socket.create_server(("127.0.0.1", int(sys.argv[sys.argv.index("--api-port") + 1])))
+marks.joinpath("{what}-pid").write_text(str(os.getpid()))
+while True:
+    time.sleep(0.1)
+'''
+
+
+def test_sigterm_stops_the_hub_then_the_proxy_in_seconds(tmp_path):
+    """``run_hub`` on SIGTERM: the hub first, then the proxy, each by SIGTERM, and no 60 s wait.
+
+    Stand-ins replace JupyterHub and configurable-http-proxy (no root, no node). The handler once waited
+    for the hub inside the main thread's own wait for it, which cannot reap it: every stop took 60 s.
+    """
+    import socket
+    import time
+
+    scripts = {}
+    for what in ("proxy", "hub"):
+        scripts[what] = tmp_path / what
+        scripts[what].write_text(STAND_IN.format(python=sys.executable, what=what, marks=str(tmp_path)))
+        scripts[what].chmod(0o755)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings = {"data": str(tmp_path), "proxy": str(scripts["proxy"]), "python": str(scripts["hub"])}
+    settings |= {"host": "127.0.0.1", "port": 1, "proxy_api_port": port, "hub_port": 2}
+    (tmp_path / "settings.json").write_text(json.dumps(settings))
+    code = f"import json, sys; from zoo_patterns import classroom; sys.exit(classroom.run_hub(json.load(open({str(tmp_path / 'settings.json')!r}))))"
+    command = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 120
+        while not (tmp_path / "hub-pid").exists():
+            assert command.poll() is None and time.monotonic() < deadline, "the stand-in hub never started"
+            time.sleep(0.1)
+        started = time.monotonic()
+        command.terminate()
+        assert command.wait(timeout=50) == 0  # the 60 s wait, had it happened, would time out here
+        stopped = time.monotonic() - started
+    finally:
+        command.kill()
+        for pid_file in tmp_path.glob("*-pid"):  # a failed run leaves no stand-in behind (only ours: by its command line)
+            pid = int(pid_file.read_text())
+            try:
+                if str(tmp_path) in Path(f"/proc/{pid}/cmdline").read_text():
+                    os.kill(pid, 9)
+            except (FileNotFoundError, ProcessLookupError):
+                pass
+    assert (tmp_path / "hub-stopped").exists() and (tmp_path / "proxy-stopped").exists()
+    assert (tmp_path / "hub-stopped").stat().st_mtime <= (tmp_path / "proxy-stopped").stat().st_mtime
+    for what in ("hub", "proxy"):
+        pid = int((tmp_path / f"{what}-pid").read_text())
+        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+    print(f"classroom hub stand-ins stopped in {stopped:.1f} s")

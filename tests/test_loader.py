@@ -220,6 +220,33 @@ def test_server_down_is_a_network_error_that_says_what_to_do(cache):
         Loader(zoo=f"http://127.0.0.1:{port}/", cache=cache, progress=False).fetch("alpha")
 
 
+def _no_build(root):
+    raise AssertionError(f"the loader built a zoo at {root} instead of loading from ZOO_PATTERNS_MIRROR")
+
+
+def test_zoo_patterns_mirror_makes_bare_names_load_from_the_served_zoo(zoo, cache, tmp_path, monkeypatch):
+    """A classroom sets ZOO_PATTERNS_MIRROR in every student's kernel (zoo_patterns/classroom.py, hub_settings):
+    a Loader handed no zoo resolves a bare name against the mirror's index and fetches every file from it,
+    and never builds, nor reads, the zoo folder that ZOO_PATTERNS_ZOO names."""
+    from zoo_patterns import settings
+
+    monkeypatch.setattr(settings, "ZOO_BUILDER", "test_loader:_no_build")
+    monkeypatch.setenv("ZOO_PATTERNS_ZOO", str(tmp_path / "not-a-zoo"))
+    server = ZooServer(zoo)
+    with server as url:
+        monkeypatch.setenv("ZOO_PATTERNS_MIRROR", url)
+        snap = Loader(cache=cache, progress=False).fetch("alpha")
+        served = server.requests
+    assert snap.manifest.source == url.rstrip("/") + "/" and sorted(snap.downloaded) == ["config.json", "weights.bin"]
+    assert served[0].startswith("GET /index.json 200")
+    for f in snap.manifest.files:
+        assert f.url.startswith(snap.manifest.source)
+        assert f"GET /{f.url[len(snap.manifest.source) :]} 200 range=- bytes={f.size}" in served
+    monkeypatch.setenv("ZOO_PATTERNS_MIRROR", str(zoo))  # a folder is not a mirror: ZOO_PATTERNS_ZOO is for folders
+    with pytest.raises(ValueError, match="is not an http.s. URL"):
+        Loader(cache=cache, progress=False).fetch("alpha")
+
+
 def test_server_down_falls_back_to_the_cached_copy_with_a_warning(zoo, cache):
     with ZooServer(zoo) as url:
         Loader(zoo=url, cache=cache, progress=False).fetch("beta")

@@ -56,6 +56,26 @@ def test_cache_and_zoo_locations_follow_env(monkeypatch, tmp_path):
     assert zp.is_offline()
 
 
+def test_a_url_in_zoo_patterns_zoo_is_refused_and_names_the_mirror_variable(monkeypatch, tmp_path):
+    """ZOO_PATTERNS_ZOO names a folder; a URL there once became a folder named 'http:' in the working
+    directory, and the first zp.load built a whole zoo into it. A served zoo is ZOO_PATTERNS_MIRROR."""
+    import zoo_patterns as zp
+    from zoo_patterns import settings
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ZOO_PATTERNS_ZOO", "http://127.0.0.1:8765")
+    with pytest.raises(ValueError, match="is a URL, but ZOO_PATTERNS_ZOO names a folder.*ZOO_PATTERNS_MIRROR"):
+        zp.zoo_dir()
+    monkeypatch.setenv("ZOO_PATTERNS_CACHE", "https://example.org/cache")
+    with pytest.raises(ValueError, match="is a URL"):
+        zp.cache_dir()
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.delenv("ZOO_PATTERNS_MIRROR", raising=False)
+    assert settings.mirror() is None
+    monkeypatch.setenv("ZOO_PATTERNS_MIRROR", "http://127.0.0.1:8765")
+    assert settings.mirror() == settings.default_source() == "http://127.0.0.1:8765"
+
+
 def test_the_default_cache_and_zoo_are_never_in_a_temp_dir(monkeypatch):
     """With nothing set, downloads and the built zoo live in the user's own folders, which survive a reboot.
 

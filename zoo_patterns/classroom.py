@@ -168,6 +168,7 @@ COURSE_REPO = "https://github.com/zoo-patterns/zoo-patterns"
 USERNAME = re.compile(r"^[a-z_][a-z0-9_-]{0,30}$")  # useradd's portable names; JupyterHub lower-cases logins
 ROLES = ("teacher", "student")
 MARK = "zoo-patterns classroom"  # the GECOS comment of every account the command makes
+ONE_MACHINE_ONLY = ("PATH", "JUPYTER_CONFIG_PATH", "ZOO_PATTERNS_ZOO")  # paths on the lab machine; a pod has its image's
 
 
 class ClassroomError(Exception):
@@ -223,6 +224,7 @@ def hub_settings(
     data = Path(data).resolve()
     python = python or sys.executable
     mirror = f"http://127.0.0.1:{mirror_port}"
+    zoo = Path(zoo).resolve()
     teachers = sorted(n for n, r in roster.items() if r == "teacher")
     return {
         "host": host,
@@ -240,12 +242,14 @@ def hub_settings(
         "course_repo": course_repo,
         "branch": branch,
         "repo_dir": course_repo.rstrip("/").removesuffix(".git").rsplit("/", 1)[-1],
-        "mirror": {"name": "zoo-mirror", "port": mirror_port, "zoo": str(Path(zoo).resolve()), "url": mirror},
-        # what every user's server and kernels see: lesson 15's clients and zp.load go to the mirror
+        "mirror": {"name": "zoo-mirror", "port": mirror_port, "zoo": str(zoo), "url": mirror},
+        # what every user's server and kernels see: lesson 15's clients and zp.load go to the mirror;
+        # the lessons that read the zoo's folder (its index, its cards) read the one the mirror serves
         "environment": {
             "HF_ENDPOINT": mirror,
             "MXNET_GLUON_REPO": f"{mirror}/mxnet/",
-            "ZOO_PATTERNS_ZOO": mirror,
+            "ZOO_PATTERNS_MIRROR": mirror,
+            "ZOO_PATTERNS_ZOO": str(zoo),
             "JUPYTER_CONFIG_PATH": str(data / "jupyter"),  # nbgrader's exchange and course id for everyone
             "PATH": f"{Path(python).parent}:/usr/local/bin:/usr/bin:/bin",  # nbgrader runs alembic from PATH
         },
@@ -272,12 +276,8 @@ def zero_to_jupyterhub_values(settings: dict, *, image: str = "zoo-patterns:late
     """
     mirror = settings["mirror"]
     in_cluster = f"http://{mirror['name']}:{mirror['port']}"
-    # the image's own PATH and /etc/jupyter replace the venv's and DIR/jupyter of one machine
-    env = {
-        k: v.replace(mirror["url"], in_cluster)
-        for k, v in settings["environment"].items()
-        if k not in ("PATH", "JUPYTER_CONFIG_PATH")
-    }
+    # the image's own PATH, /etc/jupyter and built zoo (postBuild) replace one machine's venv, DIR/jupyter and zoo folder
+    env = {k: v.replace(mirror["url"], in_cluster) for k, v in settings["environment"].items() if k not in ONE_MACHINE_ONLY}
     exchange = "/srv/nbgrader/exchange"
     return {
         "hub": {
@@ -470,9 +470,16 @@ def prepare_hub(roster: dict[str, str], data: str | Path, **options) -> tuple[di
                 f"students' servers run {what}, but other accounts cannot enter {closed}; install Python and the "
                 "workbook where every account can read them (for example /opt or /srv, not under /root)."
             )
-    if not (Path(settings["mirror"]["zoo"]) / "index.json").is_file():
+    index = Path(settings["mirror"]["zoo"]) / "index.json"
+    if not index.is_file():
         raise ClassroomError(
             f"no built zoo at {settings['mirror']['zoo']}; build it first: python -m zoo_patterns build --if-missing"
+        )
+    closed = closed_to_others(index)
+    if closed:  # the lessons read the zoo's index and cards (ZOO_PATTERNS_ZOO); the models come from the mirror
+        raise ClassroomError(
+            f"students' lessons read the zoo at {index.parent}, but other accounts cannot enter {closed}; build the zoo "
+            "where every account can read it: ZOO_PATTERNS_ZOO=/srv/zoo-patterns/zoo python -m zoo_patterns build --if-missing"
         )
     passwords = make_accounts(roster, data)
     (data / "jupyter").mkdir(exist_ok=True)
@@ -507,6 +514,10 @@ def prepare_hub(roster: dict[str, str], data: str | Path, **options) -> tuple[di
     return settings, passwords
 
 
+class _Stopped(Exception):
+    """SIGTERM reached ``run_hub``."""
+
+
 def run_hub(settings: dict) -> int:
     """Run the proxy, then JupyterHub, in the foreground; Ctrl-C or SIGTERM stops both (the hub stops
     the mirror and every student's server first).
@@ -533,7 +544,8 @@ def run_hub(settings: dict) -> int:
     )
     children = [proxy]
 
-    def stop(signum=None, frame=None):
+    def stop():
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # stopping already: a second SIGTERM must not cut it short
         for child in reversed(children):  # the hub first: it stops the servers and the mirror
             if child.poll() is None:
                 child.terminate()
@@ -542,7 +554,13 @@ def run_hub(settings: dict) -> int:
                 except subprocess.TimeoutExpired:
                     child.kill()
 
-    signal.signal(signal.SIGTERM, lambda signum, frame: stop())
+    def on_sigterm(signum, frame):
+        # Stop in `finally`, not here: this handler interrupts the main thread inside hub.wait(), which
+        # holds the hub's wait lock, so a wait(timeout=...) here could never reap the hub and sat out the
+        # whole timeout (a 60 s stop, measured) before it went on to the proxy.
+        raise _Stopped
+
+    signal.signal(signal.SIGTERM, on_sigterm)
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -557,6 +575,8 @@ def run_hub(settings: dict) -> int:
         return hub.wait()
     except KeyboardInterrupt:  # the terminal sent SIGINT to the hub and the proxy too
         return children[-1].wait()
+    except _Stopped:
+        return 0  # `finally` stops the hub, then the proxy
     finally:
         stop()
 

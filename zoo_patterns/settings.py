@@ -5,16 +5,19 @@ Every environment variable the workbook reads is read here, in one place:
 - ``ZOO_PATTERNS_DEVICE``   force ``cpu`` or ``cuda`` (default: cuda when torch sees a GPU)
 - ``ZOO_PATTERNS_OFFLINE``  ``1`` forbids all network access
 - ``ZOO_PATTERNS_CACHE``    the download cache (default: the user's cache directory)
-- ``ZOO_PATTERNS_ZOO``      the built workbook zoo (default: the user's data directory)
+- ``ZOO_PATTERNS_ZOO``      the built workbook zoo, a folder (default: the user's data directory)
+- ``ZOO_PATTERNS_MIRROR``   a served copy of that zoo, a URL (``serve``): bare names load from it
 
-Lesson 00 shows all of them. :func:`default_zoo` is the zoo the loader and the
-facade use when they are handed none.
+Lesson 00 shows all of them. :func:`default_zoo` is the zoo folder the facade's registry
+reads; :func:`default_source` is where the loader fetches a bare name from when it is
+handed no zoo: the mirror when one is set (a classroom's, docs/teaching.md), else that folder.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
+import re
 from pathlib import Path
 
 APP = "zoo-patterns"
@@ -27,8 +30,16 @@ _TRUE = {"1", "true", "yes", "on"}
 ZOO_BUILDER = "zoo_patterns.zoo:ensure_built_once"
 
 
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+
+
 def _env_path(var: str, default: Path) -> Path:
     value = os.environ.get(var, "").strip()
+    if _URL.match(value):  # Path("http://host:8765") would be a folder named "http:" in the current directory
+        hint = (
+            " To load models from a served zoo, set ZOO_PATTERNS_MIRROR to the URL instead." if var == "ZOO_PATTERNS_ZOO" else ""
+        )
+        raise ValueError(f"{var}={value!r} is a URL, but {var} names a folder on this machine.{hint}")
     return Path(value).expanduser().resolve() if value else default
 
 
@@ -50,6 +61,25 @@ def default_zoo() -> Path:
     """The workbook zoo at :func:`zoo_dir`, built first (once per process) by :data:`ZOO_BUILDER` if missing or stale."""
     module, _, function = ZOO_BUILDER.partition(":")
     return Path(getattr(importlib.import_module(module), function)(zoo_dir()))
+
+
+def mirror() -> str | None:
+    """``$ZOO_PATTERNS_MIRROR``: the URL of a served copy of the workbook zoo, or None when unset."""
+    value = os.environ.get("ZOO_PATTERNS_MIRROR", "").strip()
+    if not value:
+        return None
+    if not re.match(r"^https?://[^/]", value):
+        raise ValueError(
+            f"ZOO_PATTERNS_MIRROR={value!r} is not an http(s) URL. Expected a served zoo, for example "
+            "'http://127.0.0.1:8765' (`python -m zoo_patterns serve`); unset it to load from the zoo folder."
+        )
+    return value
+
+
+def default_source() -> str | Path:
+    """Where a bare name loads from: :func:`mirror` when set (nothing is built here: whoever serves
+    the zoo built it), else :func:`default_zoo`."""
+    return mirror() or default_zoo()
 
 
 def is_offline() -> bool:

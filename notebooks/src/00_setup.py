@@ -112,12 +112,14 @@ del os.environ["ZOO_PATTERNS_DEVICE"]
 print("offline mode:", zp.is_offline())
 print("cache:       ", zp.cache_dir())
 print("zoo:         ", zp.zoo_dir())
-print("set by you:  ", {v: os.environ[v] for v in ("ZOO_PATTERNS_CACHE", "ZOO_PATTERNS_ZOO") if v in os.environ} or "nothing")
+print("set by you:  ", {v: os.environ[v] for v in ("ZOO_PATTERNS_CACHE", "ZOO_PATTERNS_ZOO", "ZOO_PATTERNS_MIRROR") if v in os.environ} or "nothing")
 
 # %% [markdown]
 # When neither variable is set, both folders sit under your user's own cache and data
 # directories (`platformdirs` picks them per operating system), so a second run finds the
-# zoo already built. (`tests/test_package.py` checks that the default is never a temp dir.)
+# zoo already built. In a classroom, `ZOO_PATTERNS_MIRROR` names the lab's [mirror](../docs/glossary.md#mirror) (a
+# served copy of the zoo): `zp.load("NAME")` then fetches from it, while the zoo folder is
+# still what the lessons read. (`tests/test_package.py` checks that the default is never a temp dir.)
 #
 # **Try changing this:** add `os.environ["ZOO_PATTERNS_CACHE"] = "/tmp/zp-cache"` as the first
 # line of the cell above and run it again: the cache line moves, the zoo line does not, because

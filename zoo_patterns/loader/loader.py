@@ -4,7 +4,8 @@
 layer is also usable, and testable, on its own. The loader stops at decode: it
 returns the framework's own object and never imports the adapters, and it is
 handed its default zoo (a folder, a URL or a callable; by default
-:func:`zoo_patterns.settings.default_zoo`) rather than building one.
+:func:`zoo_patterns.settings.default_source`: the mirror when one is set, else the
+workbook zoo) rather than building one.
 ``zoo_patterns.load(ref)`` is the one-liner on top: it joins this class's
 snapshot with the adapters (layer 6, build).
 """
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import IntegrityError, NetworkError, OfflineError
-from ..settings import default_zoo
+from ..settings import default_source
 from .archive import safe_extract
 from .cache import Cache
 from .decode import decode
@@ -68,7 +69,8 @@ class Loader:
     """One object per configuration: where the zoo is, where the cache is, and the knobs.
 
     ``zoo`` is a folder, a URL, or a callable that returns one; ``None`` means
-    :func:`~zoo_patterns.settings.default_zoo`, the workbook zoo, built on first use.
+    :func:`~zoo_patterns.settings.default_source`: ``$ZOO_PATTERNS_MIRROR`` when set, else the
+    workbook zoo, built on first use.
     """
 
     zoo: str | Path | Callable[[], str | Path] | None = None
@@ -96,7 +98,7 @@ class Loader:
     # -- layer 1 ----------------------------------------------------------------
     def default_zoo(self) -> str:
         """The zoo that ``zoo://`` names and bare names resolve against, as a URL."""
-        zoo = default_zoo if self.zoo is None else self.zoo
+        zoo = default_source if self.zoo is None else self.zoo
         return zoo_location(zoo() if callable(zoo) else zoo)
 
     def resolve(self, ref: str) -> Manifest:
