@@ -13,7 +13,7 @@ PORT   ?= 8888
 PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
              --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
-.PHONY: help lab app test test-colab flakes flakes-distributed mutants unit lesson bench zoo notebooks-sync doctor clean classroom book
+.PHONY: help lab app test test-colab test-classroom flakes flakes-distributed mutants unit lesson bench zoo notebooks-sync doctor clean classroom book
 
 help:
 	@echo "make lab          start JupyterLab on the lessons (installs on first run)"
@@ -26,6 +26,7 @@ help:
 	@echo "make mutants      break each library claim the lessons cite, once, and check its test fails"
 	@echo "make bench        run the benchmarks (ratios measured side by side)"
 	@echo "make doctor       say what is installed and what is missing"
+	@echo "make test-classroom  the classroom hub's end-to-end test (root, node, npm, chromium)"
 	@echo "make classroom ROSTER=roster.csv  a JupyterHub lab for a class on this machine (root; docs/teaching.md)"
 	@echo "make book         build the lessons with their outputs as a static site in build/book/html/"
 	@echo "make notebooks-sync  regenerate every .ipynb (and exercises/) from the .py sources"
@@ -66,6 +67,8 @@ app: zoo
 HUB_DATA ?= /srv/zoo-patterns/hub
 HUB_HOST ?= 127.0.0.1
 HUB_PORT ?= 8000
+# Every student's server reads the zoo, so it cannot live in root's home: this folder, unless ZOO_PATTERNS_ZOO is set.
+classroom: export ZOO_PATTERNS_ZOO ?= /srv/zoo-patterns/zoo
 classroom: zoo
 	@[ -n "$(ROSTER)" ] || { echo "usage: make classroom ROSTER=roster.csv [HUB_DATA=$(HUB_DATA) HUB_HOST=0.0.0.0 HUB_PORT=8000]" >&2; exit 2; }
 	@# Students cannot write into the teacher's .venv, so byte-compile it once here (pip installed it with
@@ -73,6 +76,13 @@ classroom: zoo
 	@# Some packages ship files that are not Python 3 on purpose (test data): those are no reason to stop.
 	-$(PY) -m compileall -q -j 0 $(VENV)/lib >/dev/null 2>&1
 	$(PY) -m zoo_patterns classroom hub --roster $(ROSTER) --data $(HUB_DATA) --host $(HUB_HOST) --port $(HUB_PORT)
+
+# The classroom hub's end-to-end test (tests/test_classroom_hub.py), as root on a machine with node,
+# npm, git and chromium: it makes real accounts and removes them. The folders above .venv's Python,
+# this clone and the zoo must be open to other accounts (o+x); .ci/run does that on CI's machine.
+test-classroom: zoo
+	ZOO_PATTERNS_HUB_TEST=1 ZOO_PATTERNS_REQUIRE_HUB=1 $(PY) -m pytest -p no:cacheprovider -v \
+	  --junitxml=build/test-classroom.xml tests/test_classroom_hub.py
 
 doctor: $(STAMP)
 	$(PY) -m zoo_patterns doctor
