@@ -133,6 +133,9 @@ def execute_lessons(workers: int) -> int:
     if not alone and not shared:
         print("book/build.py: every executed notebook is in the cache; nothing to run")
         return 0
+    workers = min(workers, len(shared))  # one lesson to run (one changed, say) runs alone, with every core
+    if workers <= 1:
+        alone, shared = sorted(alone + shared), []
 
     sys.path.insert(0, str(BOOK / "_ext"))
     from zoo_book import RunLog, environment_now
@@ -161,14 +164,18 @@ def execute_lessons(workers: int) -> int:
         print(f"book/build.py: executed {name} in {seconds:.0f} s", flush=True)
 
     start = time.perf_counter()
-    print(
-        f"book/build.py: executing {len(shared)} notebooks {workers} at a time, then {len(alone)} that assert timings one at a time",
-        flush=True,
-    )
+    if shared:
+        print(
+            f"book/build.py: executing {len(shared)} notebooks {workers} at a time, then {len(alone)} that assert timings alone",
+            flush=True,
+        )
+    else:
+        print(f"book/build.py: executing {len(alone)} notebooks one at a time", flush=True)
     # spawn: each worker starts clean, not a copy of this process and its open cache database.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for result in pool.map(execute_one, shared, [timeout] * len(shared), [threads] * len(shared)):
-            keep(*result, together=True)
+    if shared:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            for result in pool.map(execute_one, shared, [timeout] * len(shared), [threads] * len(shared)):
+                keep(*result, together=True)
     for path in alone:
         keep(*execute_one(path, timeout, None), together=False)
     print(f"book/build.py: executed {len(shared) + len(alone)} notebooks in {time.perf_counter() - start:.0f} s", flush=True)
