@@ -122,7 +122,7 @@ class PassiveView(widgets.VBox):
 
     def __init__(self):
         self.search, self.sample = widgets.Text(description="Search"), widgets.Text(description="Sample")
-        self.results, self.card = widgets.Select(rows=6), widgets.HTML()
+        self.results, self.card = widgets.Select(rows=6, description="Models"), widgets.HTML()
         self.load, self.predict = widgets.Button(description="Load"), widgets.Button(description="Predict")
         self.status, self.prediction = widgets.HTML(), widgets.HTML()
         self.drawing = False  # True while show_results sets the list: those changes are not the user's

@@ -349,7 +349,10 @@ th = client("""
 th_log = requests()
 print(th)
 hashed_file = th["hashed"].rsplit("/", 1)[1]
-assert th["cached"] == [hashed_file] and [line for line in th_log if "/torchhub/" in line][0].startswith("GET /torchhub/digits-cnn-torch.pth 302")
+# The log lists requests as the server finished them: on a busy CPU the redirected GET can finish first.
+torchhub_log = [line for line in th_log if "/torchhub/" in line]
+assert th["cached"] == [hashed_file] and any(line.startswith("GET /torchhub/digits-cnn-torch.pth 302") for line in torchhub_log)
+assert any(line.startswith(f"GET /torchhub/{hashed_file} 200") for line in torchhub_log)
 
 # %% [markdown]
 # And what `weights_only` guards against: a pickle that carries an object whose class runs code

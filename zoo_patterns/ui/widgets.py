@@ -64,7 +64,7 @@ class BrowserWidgets:
             search=w.Text(placeholder="search: minilm, digits-*, onnx...", description="Search"),
             framework=w.Dropdown(options=filter_options([], "framework"), value=ANY, description="Framework"),
             task=w.Dropdown(options=filter_options([], "task"), value=ANY, description="Task"),
-            results=w.Select(options=[], rows=10, layout=w.Layout(width="16em")),
+            results=w.Select(options=[], rows=10, description="Models", layout=w.Layout(width="22em")),
             card=w.HTML(layout=w.Layout(width="40em", max_height="26em", overflow="auto")),
             load=w.Button(description="Load", button_style="primary", disabled=True),
             progress=w.FloatProgress(value=0.0, min=0.0, max=1.0, description="Download"),
