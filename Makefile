@@ -71,9 +71,6 @@ HUB_PORT ?= 8000
 classroom: export ZOO_PATTERNS_ZOO ?= /srv/zoo-patterns/zoo
 classroom: zoo
 	@[ -n "$(ROSTER)" ] || { echo "usage: make classroom ROSTER=roster.csv [HUB_DATA=$(HUB_DATA) HUB_HOST=0.0.0.0 HUB_PORT=8000]" >&2; exit 2; }
-	@# Students cannot write into the teacher's .venv, so byte-compile it once here (pip installed it with
-	@# --no-compile): otherwise every student's kernel compiles the frameworks it imports again, in memory.
-	$(PY) -m compileall -q -j 0 $(VENV)/lib >/dev/null
 	$(PY) -m zoo_patterns classroom hub --roster $(ROSTER) --data $(HUB_DATA) --host $(HUB_HOST) --port $(HUB_PORT)
 
 # The classroom hub's end-to-end test (tests/test_classroom_hub.py), as root on a machine with node,
