@@ -43,9 +43,7 @@ $(STAMP): pyproject.toml constraints.txt jupyter/overrides.json
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV) || { \
 	  echo "make: could not create $(VENV). On Debian/Ubuntu: apt-get install python3-venv" >&2; exit 1; }
 	$(PY) -m pip install --upgrade --quiet "pip>=23.2"
-	@# --no-compile: pip would byte-compile all ~24,000 modules of the frameworks (over a minute on 2 cores);
-	@# Python compiles the few thousand a lesson imports on first import instead, and keeps the .pyc.
-	$(PY) -m pip install --no-compile -c constraints.txt -e ".[all]"
+	$(PY) -m pip install -c constraints.txt -e ".[all]"
 	$(PY) -m pip check
 	@# JupyterLab reads overrides.json from its app settings folder: no "official Jupyter news?" prompt on first start
 	mkdir -p $(VENV)/share/jupyter/lab/settings && cp jupyter/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
@@ -123,9 +121,9 @@ $(COLAB_STAMP): pyproject.toml
 	  echo "      deadsnakes, python.org), then run 'make test-colab PYTHON312=/path/to/python3.12'." >&2; exit 1; }
 	@[ -x $(COLAB_PY) ] || $(PYTHON312) -m venv $(COLAB_VENV)
 	$(COLAB_PY) -m pip install --upgrade --quiet "pip>=23.2"
-	$(COLAB_PY) -m pip install --quiet --no-compile $(COLAB_PREINSTALLED)
-	$(COLAB_PY) -m pip install --quiet --no-compile -e ".[colab,test]"
-	$(COLAB_PY) -m pip install --quiet --no-compile --no-deps "mxnet==1.9.1"
+	$(COLAB_PY) -m pip install --quiet $(COLAB_PREINSTALLED)
+	$(COLAB_PY) -m pip install --quiet -e ".[colab,test]"
+	$(COLAB_PY) -m pip install --quiet --no-deps "mxnet==1.9.1"
 	@touch $(COLAB_STAMP)
 
 test-colab: $(COLAB_STAMP)
