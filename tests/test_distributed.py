@@ -114,18 +114,21 @@ def test_minilm_with_a_new_head_has_the_same_parity(tmp_path):
         (("--model", "digits-cnn-torch", "--plan", "full", "--bn", "sync"), "--bn frozen"),
     ],
 )
-def test_bad_arguments_fail_on_every_rank_with_one_line_and_no_wait(tmp_path, args, message):
+def test_bad_arguments_fail_with_one_line_per_rank_and_no_wait(tmp_path, args, message):
+    """Each rank refuses the arguments before it joins the others. torchrun stops the job when the first
+    rank exits, so a slower rank may be stopped before its line: one or two lines, never a wait."""
     run = torchrun(tmp_path / "bad", *args, timeout=60)
     assert run.returncode != 0 and run.seconds < 30
     lines = [line for line in run.stderr.splitlines() if line.startswith("error: [rank")]
-    assert sorted(line.split("]")[0] for line in lines) == ["error: [rank 0/2", "error: [rank 1/2"]
+    ranks = [line.split("]")[0] for line in lines]
+    assert ranks and len(ranks) == len(set(ranks)) and set(ranks) <= {"error: [rank 0/2", "error: [rank 1/2"}, lines
     assert all(message in line for line in lines), lines
     assert not (tmp_path / "bad").exists(), "nothing is written when the arguments are wrong"
 
 
 def test_argparse_errors_are_one_usage_line_too(tmp_path):
     run = torchrun(tmp_path / "bad", "--model", "digits-cnn-torch", "--plan", "everything", timeout=60)
-    assert run.returncode != 0 and run.seconds < 30 and run.stderr.count("invalid choice: 'everything'") == 2
+    assert run.returncode != 0 and run.seconds < 30 and run.stderr.count("invalid choice: 'everything'") in (1, 2)
 
 
 CRASH = {"ZOO_PATTERNS_CRASH_ONCE": "1:2"}  # rank 1 kills itself once, during epoch 2
