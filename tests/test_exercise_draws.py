@@ -127,3 +127,12 @@ def test_the_draws_are_still_fresh():
 
     assert len({str(ex06._unseen_rows()) for _ in range(5)}) > 1
     assert len({str(ex07._unseen_cnn(64).config) for _ in range(5)}) > 1
+
+
+def test_ex03_q1_the_unseen_classifier_never_has_the_notebooks_class_count():
+    """num_params typed in for the notebook's 5-class classifier (325) passed when the unseen one also had 5 classes."""
+    from zoo_patterns.exercises.ex03 import _unseen_classifier
+
+    rng = np.random.default_rng()
+    counts = {len(_unseen_classifier(rng, 5).classes_) for _ in range(40)}
+    assert 5 not in counts and counts <= set(range(3, 9)) and len(counts) > 1

@@ -11,10 +11,12 @@ import numpy as np
 from . import PredictionQuestion, Question, expect
 
 
-def _unseen_classifier(rng):
+def _unseen_classifier(rng, n_classes_seen: int):
+    """A classifier the learner never saw, with a class count other than ``n_classes_seen``: a num_params
+    typed in for the notebook's classifier can then never be right for this one by chance."""
     from sklearn.linear_model import LogisticRegression
 
-    k = int(rng.integers(3, 8))
+    k = int(rng.choice([k for k in range(3, 9) if k != n_classes_seen]))
     x = rng.uniform(0, 1, (40 * k, 64))
     return LogisticRegression(max_iter=200).fit(x, np.arange(40 * k) % k)
 
@@ -25,7 +27,7 @@ def _check_sklearn_adapter(adapter_class, clf, spec) -> None:
 
     expect(isinstance(adapter_class, type) and issubclass(adapter_class, ZooModel), "SklearnModel should subclass ZooModel.")
     rng = np.random.default_rng()  # inputs, and a second classifier, drawn fresh each call
-    for number, classifier in enumerate((clf, _unseen_classifier(rng))):
+    for number, classifier in enumerate((clf, _unseen_classifier(rng, len(clf.classes_)))):
         where = "" if number == 0 else " (on a classifier the check trained, with another number of classes)"
         model = adapter_class(classifier, input_spec=spec)
         x = rng.uniform(0, 1, (int(rng.integers(3, 12)), 64)).astype(np.float32)
