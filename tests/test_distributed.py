@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -106,17 +107,26 @@ def test_minilm_with_a_new_head_has_the_same_parity(tmp_path):
 # coming out "differ" and "same".
 
 
-@pytest.mark.parametrize(
-    "args,message",
-    [
-        (("--model", "digits-cnn-tourch", "--plan", "frozen"), "did you mean 'digits-cnn-torch'"),
-        (("--model", "digits-cnn-torch", "--plan", "frozen", "--batch-size", "33"), "must split evenly across 2 processes"),
-        (("--model", "digits-cnn-torch", "--plan", "full", "--bn", "sync"), "--bn frozen"),
-    ],
-)
-def test_bad_arguments_fail_with_one_line_per_rank_and_no_wait(tmp_path, args, message):
+BAD_ARGUMENTS = [
+    (("--model", "digits-cnn-tourch", "--plan", "frozen"), "did you mean 'digits-cnn-torch'"),
+    (("--model", "digits-cnn-torch", "--plan", "frozen", "--batch-size", "33"), "must split evenly across 2 processes"),
+    (("--model", "digits-cnn-torch", "--plan", "full", "--bn", "sync"), "--bn frozen"),
+]
+
+
+@pytest.mark.parametrize("args,message", BAD_ARGUMENTS)
+def test_each_bad_argument_is_refused_with_what_to_do(args, message):
+    """What every rank checks before it joins the others (check_args), for a world of 2 on this CPU."""
+    from zoo_patterns.transfer.distributed.contract import UsageError, World, check_args, parser
+
+    with pytest.raises(UsageError, match=re.escape(message)):
+        check_args(parser().parse_args([*args, "--out", "unused"]), World(rank=0, size=2, local_rank=0, local_size=2))
+
+
+def test_bad_arguments_fail_with_one_line_per_rank_and_no_wait(tmp_path):
     """Each rank refuses the arguments before it joins the others. torchrun stops the job when the first
     rank exits, so a slower rank may be stopped before its line: one or two lines, never a wait."""
+    args, message = BAD_ARGUMENTS[0]
     run = torchrun(tmp_path / "bad", *args, timeout=60)
     assert run.returncode != 0 and run.seconds < 30
     lines = [line for line in run.stderr.splitlines() if line.startswith("error: [rank")]
