@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import functools
+import os
+import pickle
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from zoo_patterns.cards import ModelCard, Provenance, TensorSpec
@@ -18,6 +22,30 @@ def tracked_files() -> frozenset[str]:
     checkout grows): a new file counts once it is `git add`-ed."""
     listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     return frozenset(listed.split("\0")) - {""}
+
+
+def measured_once(question) -> dict:
+    """A prediction question's runs, made once per test run even across pytest-xdist's workers.
+
+    A question keeps its runs once made (in one process); the workers share them through a file named
+    after this run's id, written whole under a lock, so the slow ones (exercise 14's torchrun jobs) run
+    once, not once per worker that needs them. Outside xdist, the question's own memory is enough.
+    """
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if not run_id:
+        return question._measure()
+    folder = Path(tempfile.gettempdir()) / f"zoo-patterns-test-runs-{run_id}"
+    folder.mkdir(exist_ok=True)
+    kept = folder / f"{question.journal_key}.pickle"
+    with open(folder / f"{question.journal_key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if kept.exists():
+            question._runs = pickle.loads(kept.read_bytes())
+        else:
+            partial = kept.with_suffix(".partial")
+            partial.write_bytes(pickle.dumps(question._measure()))
+            os.replace(partial, kept)
+    return question._measure()
 
 
 def sources(folder: str) -> list[Path]:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import exercise_questions, source, sources
+from helpers import exercise_questions, measured_once, source, sources
 
 from zoo_patterns.exercises import Incorrect, NotAttempted, PredictionQuestion, Question, ____
 
@@ -754,7 +754,7 @@ SECRETS = {
 
 def _truth(qid):
     """A prediction question's runs (memoised: some take seconds)."""
-    return _memo(f"truth {qid}", lambda: QUESTIONS[qid]._measure())
+    return _memo(f"truth {qid}", lambda: measured_once(QUESTIONS[qid]))
 
 
 def _cosines(v):

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import measured_once
 
 from zoo_patterns.exercises import Incorrect, NotAttempted, PredictionQuestion, Question, ____, read_journal
 
@@ -507,7 +508,7 @@ def test_a_prediction_corrected_after_the_runs_is_scored_as_first_committed(qid,
         q.predict(____)  # the starter
     with pytest.raises(NotAttempted):
         q.check()  # nothing committed
-    truth = q._measure()
+    truth = measured_once(q)
     assert set(truth) == set(q.keys), f"{qid}: the runs are not keyed like the prediction"
     key, wrong = next((k, w) for k in q.keys if (w := _wrong_value(q, k, truth[k], list(truth.values()))) is not None)
     q.predict({**truth, key: wrong})  # a guess, committed
