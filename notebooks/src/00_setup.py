@@ -24,7 +24,7 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # 00 · Setup and orientation
 #
-# **Time:** about 10 minutes; the cells run in about 15 s on a laptop CPU once the zoo is
+# **Time:** about 10 minutes; the cells run in about 20 s on a 2-core CPU once the zoo is
 # built (building it the first time adds about a minute).
 #
 # **Prerequisites:** none for the ideas; you can run a Jupyter notebook and read Python.
@@ -126,8 +126,8 @@ print("set by you:  ", {v: os.environ[v] for v in ("ZOO_PATTERNS_CACHE", "ZOO_PA
 # each setting is read when it is asked for. Remove the line and restart the kernel afterwards.
 
 # %% [markdown]
-# The zoo is built on first use (about a minute on a laptop CPU: it pretrains three small
-# CNNs). After that it loads in a moment. Here is what it holds.
+# The zoo is built on first use (about a minute and a half on a 2-core CPU: it pretrains three
+# small CNNs). After that it loads in a moment. Here is what it holds.
 
 # %%
 models = zp.list_models()

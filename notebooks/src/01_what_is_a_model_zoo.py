@@ -24,7 +24,7 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # 01 · What a model zoo is
 #
-# **Time:** about 25 minutes; the cells run in about 10 s on a laptop CPU.
+# **Time:** about 25 minutes; the cells run in about 15 s on a 2-core CPU.
 #
 # **Prerequisites:** lesson 00 (the zoo is built); numpy, and what a classifier's accuracy is.
 #

@@ -24,7 +24,7 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # 02 · The registry pattern
 #
-# **Time:** about 20 minutes; the cells run in about 10 s on a laptop CPU.
+# **Time:** about 20 minutes; the cells run in about 10 s on a 2-core CPU.
 #
 # **Prerequisites:** lesson 01; Python functions, decorators and dicts.
 #

@@ -24,7 +24,7 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # 03 · The adapter pattern
 #
-# **Time:** about 25 minutes; the cells run in about 15 s on a laptop CPU.
+# **Time:** about 25 minutes; the cells run in about 20 s on a 2-core CPU.
 #
 # **Prerequisites:** lessons 01 and 02; Python classes (a subclass, a property) and numpy arrays.
 #

@@ -24,7 +24,7 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # 04 · The layered loader
 #
-# **Time:** about 40 minutes; the cells run in about 15 s on a laptop CPU.
+# **Time:** about 40 minutes; the cells run in about 20 s on a 2-core CPU.
 #
 # **Prerequisites:** lessons 01–03; what a hash (sha256) is, roughly.
 #

@@ -24,7 +24,7 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # 05 · The four hubs
 #
-# **Time:** about 25 minutes; the cells run in about 15 s on a laptop CPU.
+# **Time:** about 25 minutes; the cells run in about 20 s on a 2-core CPU.
 #
 # **Prerequisites:** lessons 03 (adapters) and 04 (the loader); you have seen a torch and a
 # Keras model called.

@@ -24,7 +24,7 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # 06 · Choosing a pretrained model
 #
-# **Time:** about 25 minutes; the cells run in about 10 s on a laptop CPU.
+# **Time:** about 25 minutes; the cells run in about 20 s on a 2-core CPU.
 #
 # **Prerequisites:** lessons 02 (searching the registry) and 03 (adapters and specs); what
 # accuracy and latency are.

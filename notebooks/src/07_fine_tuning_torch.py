@@ -24,7 +24,7 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # 07 · Fine-tuning in PyTorch
 #
-# **Time:** about 30 minutes; the cells run in about 25 s on a laptop CPU.
+# **Time:** about 30 minutes; the cells run in about 45 s on a 2-core CPU.
 #
 # **Prerequisites:** lessons 03 and 06; a PyTorch training loop (`loss.backward()`,
 # `optimizer.step()`) seen once before.

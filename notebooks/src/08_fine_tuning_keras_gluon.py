@@ -24,7 +24,7 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # 08 · Fine-tuning in Keras and Gluon, and a transformers head
 #
-# **Time:** about 35 minutes; the cells run in about 45 s on a laptop CPU.
+# **Time:** about 35 minutes; the cells run in about 80 s on a 2-core CPU.
 #
 # **Prerequisites:** lesson 07 (a `TransferPlan`, frozen layers, parameter groups).
 #

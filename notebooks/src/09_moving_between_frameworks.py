@@ -24,7 +24,7 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # 09 · Moving models between frameworks
 #
-# **Time:** about 30 minutes; the cells run in about 25 s on a laptop CPU.
+# **Time:** about 30 minutes; the cells run in about 45 s on a 2-core CPU.
 #
 # **Prerequisites:** lessons 03 and 08 (the adapters, and how the frameworks' layouts and
 # BatchNorm differ); numpy's `transpose`.

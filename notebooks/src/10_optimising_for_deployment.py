@@ -24,7 +24,7 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # 10 · Optimising for deployment
 #
-# **Time:** about 30 minutes; the cells run in about 50 s on a laptop CPU.
+# **Time:** about 30 minutes; the cells run in about 70 s on a 2-core CPU.
 #
 # **Prerequisites:** lessons 07 (fine-tuning with `fit`) and 09 (the ONNX and LiteRT exports);
 # numpy arrays and a torch `nn.Module`.

@@ -24,7 +24,7 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # 11 · Ethics and limits
 #
-# **Time:** about 30 minutes; the cells run in about 50 s on a laptop CPU, most of it training the router and running it on the 2,800 messages of the counterfactual audit.
+# **Time:** about 30 minutes; the cells run in about 55 s on a 2-core CPU, most of it training the router and running it on the 2,800 messages of the counterfactual audit.
 #
 # **Prerequisites:** lessons 01 and 07 (model cards, and the help-desk router built on MiniLM);
 # what a p-value is.

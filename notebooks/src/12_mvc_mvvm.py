@@ -26,7 +26,7 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # 12 · MVC, MVVM and layers
 #
-# **Time:** about 30 minutes; the cells run in about 10 s on a laptop CPU.
+# **Time:** about 30 minutes; the cells run in about 10 s on a 2-core CPU.
 #
 # **Prerequisites:** lessons 01–04 (the registry, cards and the loader); Python classes, and
 # ipywidgets if you have used them (not required).

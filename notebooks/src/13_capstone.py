@@ -24,7 +24,7 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # 13 · Capstone: your model, in a zoo, end to end
 #
-# **Time:** about 30 minutes; the cells run in about 10 s on a laptop CPU.
+# **Time:** about 30 minutes; the cells run in about 15 s on a 2-core CPU.
 #
 # **Prerequisites:** lessons 01–12 (this lesson uses each one's pattern once); lesson 04's versions and pins.
 #

@@ -24,7 +24,7 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # 14 · Past one machine
 #
-# **Time:** about 30 minutes; the cells run in about 40 s on a laptop CPU (each `torchrun` job
+# **Time:** about 30 minutes; the cells run in about 45 s on a 2-core CPU (each `torchrun` job
 # starts fresh Python processes, which is most of the time).
 #
 # **Prerequisites:** lessons 07 and 08 (a `TransferPlan`, the training loop, BatchNorm when

@@ -24,7 +24,7 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # 15 · Inside the hubs' clients
 #
-# **Time:** about 30 minutes to read; the cells run in about 45 s on a laptop CPU.
+# **Time:** about 30 minutes to read; the cells run in about 55 s on a 2-core CPU.
 #
 # **Prerequisites:** lessons 04 (the layered loader: sha256, caches, faults) and 05 (the four hubs);
 # what an HTTP request and a response header are.
