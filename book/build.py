@@ -79,6 +79,13 @@ def vendor_javascript() -> None:
             shutil.copy2(path, VENDOR / target)
         else:
             shutil.copytree(path, VENDOR / target, ignore=lambda _d, names: [n for n in names if n in SKIP_IN_HTML_MANAGER])
+    # The manager's stylesheet asks for its icon fonts (FontAwesome) relative to the module folder
+    # require.js gives it, npm/@jupyter-widgets/, not beside its script: they are copied there too
+    # (a fresh-clone build met ten 404s for them on lesson 12's page).
+    manager = VENDOR / "npm" / "@jupyter-widgets"
+    for font in (manager / "html-manager" / "dist").iterdir():
+        if font.suffix in {".woff", ".woff2", ".ttf", ".eot", ".svg"}:
+            shutil.copy2(font, manager / font.name)
 
 
 def asserts_timing(notebook) -> bool:

@@ -39,9 +39,10 @@ nb_execution_excludepatterns = ["exercises/*"]
 nb_merge_streams = True
 
 # Widgets (lesson 12's zoo browser) render from their saved state with the HTML manager served
-# from the site. require.js resolves module ids under _static/vendor/npm/ (zoo_book_require.js), so the
-# manager finds its fonts there too. Its script bundles @jupyter-widgets/base, controls and output;
-# the module base below (for other widget libraries; lesson pages are one folder down) is never used.
+# from the site. require.js resolves module ids under _static/vendor/npm/ (zoo_book_require.js), and
+# the manager asks for its icon fonts there (book/build.py copies them to npm/@jupyter-widgets/).
+# Its script bundles @jupyter-widgets/base, controls and output; the module base below (for other
+# widget libraries; lesson pages are one folder down) is never used.
 nb_ipywidgets_js = {
     "vendor/require.js": {},
     "zoo_book_require.js": {},
